@@ -1,0 +1,25 @@
+"""Helpers for the Neural Style Transfer book.
+
+Each module holds one idea and matches the chapter that teaches it: ``data`` (sample images), ``images``
+(loading and VGG pre-processing), ``model`` (backbones and the feature extractor), ``losses``, ``optimize``
+(the train step and loop), ``display`` (figures), ``cli``.
+"""
+from ._tf import tf  # noqa: F401  (imports TensorFlow quietly before anything else does)
+from .data import SAMPLE_IMAGES, find_sample, resolve_image, sample_path
+from .errors import ImageNotFoundError, InputError, NSTError, OptimizationDivergedError, WeightsError
+from .images import (
+    PREPROCESSED_MAX,
+    PREPROCESSED_MIN,
+    VGG_MEAN_BGR,
+    load_image,
+    read_image,
+    save_image,
+    vgg_deprocess,
+    vgg_preprocess,
+)
+from .losses import NORMALIZATIONS, content_loss, gram_matrix, layer_style_loss, style_loss, total_variation_loss
+from .model import BACKBONES, Backbone, FeatureExtractor, load_feature_extractor
+from .optimize import StyleTransfer, TransferConfig, TransferResult, run_style_transfer
+
+__version__ = "0.1.0"
+__all__ = [name for name in dir() if not name.startswith("_")]

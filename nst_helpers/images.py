@@ -1,0 +1,137 @@
+"""Loading, checking and resizing images; VGG's pre-processing and its inverse; atomic saving."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .data import resolve_image
+from .errors import InputError
+
+#: Per-channel means (B, G, R) that the Caffe-trained VGG networks subtract.
+VGG_MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)
+#: Smallest short side, in pixels, that still leaves a 2x2 map after VGG's four poolings.
+MIN_SIDE = 32
+#: Pixel range of a pre-processed image: the clipping bounds used after every optimisation step.
+PREPROCESSED_MIN = -VGG_MEAN_BGR
+PREPROCESSED_MAX = 255.0 - VGG_MEAN_BGR
+
+
+def _check_max_dim(max_dim: int) -> None:
+    if isinstance(max_dim, bool) or not isinstance(max_dim, (int, np.integer)) or max_dim < MIN_SIDE:
+        raise InputError(f"max_dim must be a whole number of pixels, at least {MIN_SIDE}; got {max_dim!r}.")
+
+
+def _to_rgb(img: Image.Image, source: str) -> Image.Image:
+    """Convert any Pillow mode to 8-bit RGB; transparent pixels become white."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if img.mode.startswith("I;16") or values.max() > 255 else 255.0
+        gray = np.clip(values / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return Image.fromarray(gray).convert("RGB")
+    if img.mode == "P" and "transparency" in img.info or img.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    try:
+        return img.convert("RGB")
+    except (ValueError, OSError) as exc:
+        raise InputError(f"Cannot convert image {source} (mode {img.mode}) to RGB: {exc}. Save it as an 8-bit RGB JPEG or PNG.") from None
+
+
+def read_image(source: str | os.PathLike[str]) -> Image.Image:
+    """Open a sample name or an image file as an upright RGB Pillow image, with clear errors."""
+    path = resolve_image(source)
+    label = str(path)
+    if path.is_dir():
+        raise InputError(f"{label} is a folder, not an image file. Pass the path of a JPEG or PNG file.")
+    if path.stat().st_size == 0:
+        raise InputError(f"Image file {label} is empty (0 bytes). Copy or download the image again.")
+    try:
+        with Image.open(path) as img:
+            img.load()
+            upright = ImageOps.exif_transpose(img)
+            return _to_rgb(upright, label)
+    except UnidentifiedImageError:
+        raise InputError(f"{label} is not an image that Pillow can read (is it a JPEG or PNG?). Pass a real image file.") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InputError(f"Image file {label} is damaged or truncated ({exc}). Download or export it again.") from None
+
+
+def resize_to_max_dim(img: Image.Image, max_dim: int) -> Image.Image:
+    """Scale so that the longer side is ``max_dim`` pixels (LANCZOS), keeping the aspect ratio.
+
+    Images smaller than ``max_dim`` are scaled up too (as the TF blog post does), so the content and
+    style images meet at comparable scales; an image under ``MIN_SIDE`` pixels on a side is refused.
+    """
+    _check_max_dim(max_dim)
+    scale = max_dim / max(img.size)
+    size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+    if min(size) < MIN_SIDE:
+        raise InputError(
+            f"The image is {img.width}x{img.height} px; scaled to a long side of {max_dim} px it would be "
+            f"{size[0]}x{size[1]} px, and the network needs at least {MIN_SIDE} px on the short side. "
+            f"Crop it to a less extreme shape, or raise max_dim."
+        )
+    if min(img.size) < MIN_SIDE:
+        raise InputError(
+            f"The image is only {img.width}x{img.height} px; at least {MIN_SIDE} px on each side is needed. "
+            f"Use a larger image."
+        )
+    return img.resize(size, Image.Resampling.LANCZOS) if size != img.size else img.copy()
+
+
+def load_image(source: str | os.PathLike[str], max_dim: int = 512) -> np.ndarray:
+    """Load an image as float32 RGB values in [0, 255], shape ``(1, height, width, 3)``."""
+    _check_max_dim(max_dim)
+    img = resize_to_max_dim(read_image(source), max_dim)
+    return np.asarray(img, dtype=np.float32)[np.newaxis]
+
+
+def vgg_preprocess(rgb):
+    """RGB in [0, 255] to VGG's input: channels reversed to BGR, ImageNet means subtracted.
+
+    Works on NumPy arrays and on tensors (the arithmetic broadcasts over the last axis).
+    """
+    return rgb[..., ::-1] - VGG_MEAN_BGR
+
+
+def vgg_deprocess(bgr) -> np.ndarray:
+    """Inverse of :func:`vgg_preprocess`, clipped to [0, 255] and returned as ``uint8`` (batch axis dropped)."""
+    x = np.asarray(bgr, dtype=np.float32)
+    if x.ndim == 4:
+        if x.shape[0] != 1:
+            raise InputError(f"vgg_deprocess takes one image; got a batch of {x.shape[0]}.")
+        x = x[0]
+    if x.ndim != 3 or x.shape[-1] != 3:
+        raise InputError(f"vgg_deprocess expects shape (1, h, w, 3) or (h, w, 3); got {x.shape}.")
+    rgb = (x + VGG_MEAN_BGR)[..., ::-1]
+    return np.clip(rgb, 0, 255).round().astype(np.uint8)
+
+
+def to_uint8(rgb) -> np.ndarray:
+    """RGB float values in [0, 255] (with or without batch axis) as a ``uint8`` array ``(h, w, 3)``."""
+    x = np.asarray(rgb, dtype=np.float32)
+    x = x[0] if x.ndim == 4 else x
+    return np.clip(x, 0, 255).round().astype(np.uint8)
+
+
+def save_image(image, path: str | os.PathLike[str]) -> Path:
+    """Write an RGB image (uint8 or float in [0, 255]) atomically: a temporary file, then a rename."""
+    target = Path(path)
+    if target.suffix.lower() not in Image.registered_extensions():
+        raise InputError(f"Pillow cannot write {target.suffix or 'extension-less'!r} files; use .png or .jpg for {target}.")
+    pixels = to_uint8(image)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix)
+    os.close(fd)
+    try:
+        Image.fromarray(pixels).save(tmp_name)
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return target
