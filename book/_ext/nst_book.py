@@ -1,0 +1,49 @@
+"""Sphinx extension of the book: links to the same page in the other editions, and Colab buttons that open
+the paired notebook under notebooks/<lang>/ rather than the MyST source."""
+from __future__ import annotations
+
+import re
+
+EDITION_NAMES = {"en": "English", "vi": "Tiếng Việt", "zh": "中文"}
+_PAGE = re.compile(r"^book/(?P<lang>en|vi|zh)/(?P<stem>.+)$")
+
+
+def _edition_links(pagename: str) -> str:
+    match = _PAGE.match(pagename)
+    if not match:
+        return ""
+    to_root = "../" * (pagename.count("/") + 1)  # from _build/html/<lang>/<pagename>.html up to _build/html/
+    links = []
+    for lang, name in EDITION_NAMES.items():
+        if lang == match["lang"]:
+            links.append(f'<strong lang="{lang}">{name}</strong>')
+        else:
+            href = f"{to_root}{lang}/book/{lang}/{match['stem']}.html"
+            links.append(f'<a lang="{lang}" hreflang="{lang}" href="{href}">{name}</a>')
+    return '<nav class="nst-editions" aria-label="editions">' + " · ".join(links) + "</nav>\n"
+
+
+def _point_colab_at_notebooks(context: dict) -> None:
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []) if isinstance(group, dict) else []:
+            if button.get("text") == "Colab":
+                button["url"] = re.sub(r"/book/(en|vi|zh)/([^/]+)\.(md|ipynb)$", r"/notebooks/\1/\2.ipynb", button["url"])
+
+
+def on_page_context(app, pagename, templatename, context, doctree):
+    _point_colab_at_notebooks(context)
+    if "body" in context:
+        context["body"] = _edition_links(pagename) + context["body"]
+
+
+def setup(app):
+    app.connect("html-page-context", on_page_context, priority=900)
+    app.add_css_file("nst_book.css")
+    app.connect("builder-inited", _add_static)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def _add_static(app):
+    from pathlib import Path
+
+    app.config.html_static_path.append(str(Path(__file__).parent / "static"))

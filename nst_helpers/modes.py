@@ -1,0 +1,47 @@
+"""Quick mode (small images, few steps: for CI and nbval) and full mode (for the rendered book and Colab).
+
+One environment variable chooses: ``NST_MODE=quick`` or ``NST_MODE=full`` (the default).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from .errors import InputError
+
+MODE_ENV = "NST_MODE"
+MODES = ("quick", "full")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Sizes and step counts that chapters use, so one switch scales every run in the book."""
+
+    mode: str
+    max_dim: int  # long side of the images in the main runs
+    steps: int  # Adam steps of the main run (chapter 06)
+    experiment_max_dim: int  # long side in the chapter 07 experiments
+    experiment_steps: int  # steps of each chapter 07 experiment
+    snapshots: int  # images in the progress grid
+
+
+_SETTINGS = {
+    "quick": RunSettings("quick", max_dim=64, steps=12, experiment_max_dim=48, experiment_steps=6, snapshots=4),
+    "full": RunSettings("full", max_dim=256, steps=200, experiment_max_dim=160, experiment_steps=80, snapshots=10),
+}
+
+
+def current_mode() -> str:
+    """``"quick"`` or ``"full"``, from ``NST_MODE``."""
+    mode = os.environ.get(MODE_ENV, "full").strip().lower() or "full"
+    if mode not in MODES:
+        raise InputError(f"{MODE_ENV}={mode!r} is not a mode; set it to 'quick' or 'full'.")
+    return mode
+
+
+def run_settings(mode: str | None = None) -> RunSettings:
+    """The :class:`RunSettings` of ``mode`` (default: the current mode)."""
+    mode = mode or current_mode()
+    if mode not in _SETTINGS:
+        raise InputError(f"Unknown mode {mode!r}; choose 'quick' or 'full'.")
+    return _SETTINGS[mode]

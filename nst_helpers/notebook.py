@@ -1,0 +1,55 @@
+"""The first cell of every chapter: quiet TensorFlow, seeds, figure defaults, fonts, and a line on the hardware."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+
+import matplotlib
+
+from ._tf import tf
+from .display import use_cjk_font
+from .modes import RunSettings, run_settings
+
+EDITIONS = ("en", "vi", "zh")
+SEED = 42
+
+
+def _in_colab() -> bool:
+    return "google.colab" in sys.modules
+
+
+def _install_cjk_font_on_colab() -> None:
+    """Colab has no CJK font: install Debian's Noto CJK and let matplotlib find it."""
+    if not _in_colab() or shutil.which("apt-get") is None:
+        return
+    subprocess.run(["apt-get", "install", "-y", "-qq", "fonts-noto-cjk"], check=False, capture_output=True)
+    from matplotlib import font_manager
+
+    font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+
+
+def setup(edition: str = "en", seed: int = SEED) -> RunSettings:
+    """Prepare a chapter: seeds, matplotlib defaults, a CJK font for the Chinese edition; print the hardware.
+
+    Returns the :class:`RunSettings` of the current mode (quick or full).
+    """
+    if edition not in EDITIONS:
+        raise ValueError(f"edition must be one of {EDITIONS}; got {edition!r}")
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    matplotlib.rcParams.update({"figure.dpi": 100, "axes.grid": False, "image.interpolation": "lanczos"})
+    if edition == "zh" and use_cjk_font() is None:
+        _install_cjk_font_on_colab()
+        use_cjk_font()
+    settings = run_settings()
+    gpus = tf.config.list_physical_devices("GPU")
+    device = f"GPU: {gpus[0].name}" if gpus else "no GPU (CPU only)"
+    print(f"TensorFlow {tf.__version__}, {device}; mode: {settings.mode} "
+          f"({settings.max_dim} px, {settings.steps} steps)")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return settings

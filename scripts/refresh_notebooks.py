@@ -1,0 +1,70 @@
+"""Regenerate notebooks/<lang>/*.ipynb from the MyST sources in book/<lang>/, with the checked outputs.
+
+    python scripts/refresh_notebooks.py            # every chapter of every edition
+    python scripts/refresh_notebooks.py book/en/04_content_loss.md
+
+Each notebook is executed in quick mode (NST_MODE=quick); only the outputs of cells tagged
+``nbval-check-output`` are kept (the numbers nbval compares), so no image lands in git.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+
+REPO = Path(__file__).resolve().parents[1]
+CHECK_TAG = "nbval-check-output"
+TIMEOUT_S = 1200
+
+
+def chapter_sources() -> list[Path]:
+    return sorted(p for p in (REPO / "book").glob("*/[0-9][0-9]_*.md"))
+
+
+def notebook_path(source: Path) -> Path:
+    lang = source.parent.name
+    return REPO / "notebooks" / lang / (source.stem + ".ipynb")
+
+
+def refresh(source: Path) -> Path:
+    notebook = jupytext.read(source)
+    notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    os.environ["NST_MODE"] = "quick"
+    client = NotebookClient(notebook, timeout=TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(source.parent)}})
+    client.execute()
+    count = 0
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.get("tags", [])
+        cell.metadata = {"tags": tags} if tags else {}
+        if CHECK_TAG not in tags:
+            cell.outputs, cell.execution_count = [], None
+            continue
+        count += 1  # nbval compares only cells that look executed
+        cell.execution_count = count
+        for output in cell.outputs:
+            if "execution_count" in output:
+                output["execution_count"] = count
+    notebook.metadata = {key: notebook.metadata[key] for key in ("kernelspec", "jupytext") if key in notebook.metadata}
+    target = notebook_path(source)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = jupytext.writes(notebook, fmt="ipynb")
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def main(argv: list[str]) -> int:
+    sources = [Path(a).resolve() for a in argv] or chapter_sources()
+    for source in sources:
+        print(f"refreshing {notebook_path(source).relative_to(REPO)}", flush=True)
+        refresh(source)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,96 @@
+"""The book's sources: every chapter in every edition, .md and .ipynb in sync, the same code everywhere."""
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+EDITIONS = ("en", "vi", "zh")
+CHECK_TAG = "nbval-check-output"
+
+
+def chapter_stems() -> list[str]:
+    toc = (REPO / "_toc.yml").read_text(encoding="utf-8")
+    return re.findall(r"file: book/en/(\d\d_\w+)", toc)
+
+
+def code_skeleton(source: str) -> str:
+    """Code with comments removed and string literals blanked: what must match across editions."""
+    tokens = []
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT:
+            continue
+        if tok.type == tokenize.STRING or tok.type in {getattr(tokenize, n, -1) for n in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END")}:
+            tokens.append("<str>")
+        elif tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER):
+            tokens.append(tok.string)
+    return " ".join(tokens)
+
+
+def code_cells(path: Path) -> list[tuple[str, list[str]]]:
+    notebook = jupytext.read(path)
+    return [(c.source, sorted(c.metadata.get("tags", []))) for c in notebook.cells if c.cell_type == "code"]
+
+
+def test_toc_lists_the_nine_chapters():
+    assert [s[:2] for s in chapter_stems()] == [f"{i:02d}" for i in range(9)]
+
+
+@pytest.mark.parametrize("lang", EDITIONS)
+def test_every_edition_has_every_chapter_and_page(lang):
+    for stem in chapter_stems() + ["index", "glossary"]:
+        assert (REPO / "book" / lang / f"{stem}.md").is_file(), f"book/{lang}/{stem}.md is missing"
+    for stem in chapter_stems():
+        assert (REPO / "notebooks" / lang / f"{stem}.ipynb").is_file(), f"notebooks/{lang}/{stem}.ipynb is missing"
+
+
+@pytest.mark.parametrize("lang", EDITIONS)
+@pytest.mark.parametrize("stem", chapter_stems())
+def test_markdown_and_notebook_are_in_sync(lang, stem):
+    """The committed .ipynb holds exactly the cells of the .md (run scripts/refresh_notebooks.py after an edit)."""
+    md = jupytext.read(REPO / "book" / lang / f"{stem}.md")
+    ipynb = nbformat.read(REPO / "notebooks" / lang / f"{stem}.ipynb", as_version=4)
+    as_cells = lambda nb: [(c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", []))) for c in nb.cells]  # noqa: E731
+    assert as_cells(md) == as_cells(ipynb), f"book/{lang}/{stem}.md and its .ipynb have drifted apart"
+
+
+@pytest.mark.parametrize("stem", chapter_stems())
+def test_editions_share_the_same_code(stem):
+    reference = code_cells(REPO / "book" / "en" / f"{stem}.md")
+    for lang in EDITIONS[1:]:
+        other = code_cells(REPO / "book" / lang / f"{stem}.md")
+        assert len(other) == len(reference), f"{lang}/{stem}: {len(other)} code cells, en has {len(reference)}"
+        for i, ((src_en, tags_en), (src, tags)) in enumerate(zip(reference, other)):
+            assert tags == tags_en, f"{lang}/{stem} code cell {i}: tags {tags} differ from en {tags_en}"
+            assert code_skeleton(src) == code_skeleton(src_en), f"{lang}/{stem} code cell {i} differs from en beyond strings and comments"
+
+
+@pytest.mark.parametrize("lang", EDITIONS)
+@pytest.mark.parametrize("stem", chapter_stems())
+def test_notebooks_carry_only_checked_outputs(lang, stem):
+    notebook = nbformat.read(REPO / "notebooks" / lang / f"{stem}.ipynb", as_version=4)
+    checked = [c for c in notebook.cells if c.cell_type == "code" and CHECK_TAG in c.metadata.get("tags", [])]
+    assert len(checked) >= 2, f"{lang}/{stem} needs at least two cells whose numbers nbval compares"
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        if CHECK_TAG in cell.metadata.get("tags", []):
+            assert cell.outputs, f"{lang}/{stem}: a checked cell has no stored output"
+            assert all(o.output_type in ("stream", "execute_result") and "image/png" not in o.get("data", {}) for o in cell.outputs)
+        else:
+            assert not cell.outputs, f"{lang}/{stem}: an unchecked cell has stored outputs"
+
+
+def test_first_cell_installs_from_the_configured_repository():
+    url = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
+    for lang in EDITIONS:
+        for stem in chapter_stems():
+            first = code_cells(REPO / "book" / lang / f"{stem}.md")[0][0]
+            assert f"git+{url}" in first and f'setup("{lang}")' in first, f"{lang}/{stem}: the first code cell is not the set-up cell"
