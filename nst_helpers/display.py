@@ -21,6 +21,10 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han
 def use_cjk_font() -> str | None:
     """Put the first installed CJK font in front of matplotlib's sans-serif list; return its name."""
     installed = {f.name for f in font_manager.fontManager.ttflist}
+    if not installed.intersection(CJK_FONTS):
+        # A font installed after matplotlib built its cache is only seen once the cache is rebuilt.
+        font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+        installed = {f.name for f in font_manager.fontManager.ttflist}
     for name in CJK_FONTS:
         if name in installed:
             fonts = list(matplotlib.rcParams["font.sans-serif"])

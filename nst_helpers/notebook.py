@@ -26,9 +26,6 @@ def _install_cjk_font_on_colab() -> None:
     if not _in_colab() or shutil.which("apt-get") is None:
         return
     subprocess.run(["apt-get", "install", "-y", "-qq", "fonts-noto-cjk"], check=False, capture_output=True)
-    from matplotlib import font_manager
-
-    font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
 
 
 def setup(edition: str = "en", seed: int = SEED) -> RunSettings:

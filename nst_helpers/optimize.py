@@ -124,6 +124,8 @@ def _as_batch(image, max_dim: int) -> np.ndarray:
     array = array[np.newaxis] if array.ndim == 3 else array
     if array.ndim != 4 or array.shape[0] != 1 or array.shape[-1] != 3:
         raise InputError(f"An image array must have shape (h, w, 3) or (1, h, w, 3); got {np.shape(image)}.")
+    if not np.all(np.isfinite(array)):
+        raise InputError("The image array contains NaN or infinite values; pass RGB values in [0, 255].")
     return array
 
 
