@@ -45,7 +45,7 @@ def test_toc_lists_the_nine_chapters():
 
 @pytest.mark.parametrize("lang", EDITIONS)
 def test_every_edition_has_every_chapter_and_page(lang):
-    for stem in chapter_stems() + ["index", "glossary"]:
+    for stem in chapter_stems() + ["index", "glossary", "teacher_guide"]:
         assert (REPO / "book" / lang / f"{stem}.md").is_file(), f"book/{lang}/{stem}.md is missing"
     for stem in chapter_stems():
         assert (REPO / "notebooks" / lang / f"{stem}.ipynb").is_file(), f"notebooks/{lang}/{stem}.ipynb is missing"
