@@ -515,6 +515,7 @@ def main(argv=None) -> int:
     print(f"environment: {settings or 'TensorFlow defaults (no thread or oneDNN variables set)'}")
 
     started = time.perf_counter()
+    numpy_gflops = numpy_matmul_gflops(args.matmul_size)  # first: TensorFlow's idle threads can slow BLAS down later
     mm_before = matmul_gflops(args.matmul_size)
     print(f"matmul {args.matmul_size}x{args.matmul_size} float32: best {mm_before['best_gflops']:.1f} GFLOP/s", flush=True)
 
@@ -571,7 +572,6 @@ def main(argv=None) -> int:
 
     mm_after = matmul_gflops(args.matmul_size)
     matmul_best = max(mm_before["best_gflops"], mm_after["best_gflops"])
-    numpy_gflops = numpy_matmul_gflops(args.matmul_size)
     for row in rows:
         row["share_of_matmul_pct"] = 100.0 * row["project_gflops"] / matmul_best
         for name, ms in row["median_ms"].items():
