@@ -531,7 +531,7 @@ def main(argv=None) -> int:
         loops = {
             "blog": BlogLoop(extractor.model, extractor.backbone.style_layers, extractor.backbone.content_layers,
                              content_rgb, style_rgb, content_weight=content_weight, style_weight=style_weight).step,
-            "project": project_step(StyleTransfer(extractor, content_rgb, style_rgb, config)),
+            "project": project_step(project := StyleTransfer(extractor, content_rgb, style_rgb, config)),
         }
         if args.experiments:
             xla = StyleTransfer(extractor, content_rgb, style_rgb, config)
@@ -548,6 +548,8 @@ def main(argv=None) -> int:
         monitor = CpuShare()
         timed = time_interleaved(loops, args.warmup, args.steps, monitor)
         flops = step_flops(extractor, content_rgb.shape)
+        for name, target in project.content_targets.items():  # the counted shapes are the ones the step sees
+            assert tuple(flops["layer_shapes"][name]) == tuple(target.shape), (name, flops["layer_shapes"][name])
         med = {n: statistics.median(t) * 1e3 for n, t in timed["times_s"].items()}
         best = {n: min(t) * 1e3 for n, t in timed["times_s"].items()}
         row = {
