@@ -35,7 +35,7 @@ from nbclient import NotebookClient
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
-from refresh_notebooks import CHECK_TAG, TIMEOUT_S  # noqa: E402  (the same settings as every chapter)
+from refresh_notebooks import TIMEOUT_S, keep_checked_outputs  # noqa: E402  (the same settings as every chapter)
 
 STEM = "08_assignment"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -188,22 +188,9 @@ def paired_notebook(notebook: nbformat.NotebookNode, name: str, execute: bool, c
         client = NotebookClient(notebook, timeout=TIMEOUT_S, kernel_name="python3",
                                 resources={"metadata": {"path": str(cwd)}})
         client.execute()
-    count = 0
     for index, cell in enumerate(notebook.cells):
         cell["id"] = hashlib.sha1(f"{name}:{index}".encode()).hexdigest()[:8]
-        if cell.cell_type != "code":
-            continue
-        tags = cell.metadata.get("tags", [])
-        cell.metadata = {"tags": tags} if tags else {}
-        if CHECK_TAG not in tags or not execute:
-            cell.outputs, cell.execution_count = [], None
-            continue
-        count += 1  # nbval compares only cells that look executed
-        cell.execution_count = count
-        for output in cell.outputs:
-            if "execution_count" in output:
-                output["execution_count"] = count
-    notebook.metadata = {key: notebook.metadata[key] for key in ("kernelspec", "jupytext") if key in notebook.metadata}
+    keep_checked_outputs(notebook, executed=execute)
     return notebook
 
 

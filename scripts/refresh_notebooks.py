@@ -30,19 +30,16 @@ def notebook_path(source: Path) -> Path:
     return REPO / "notebooks" / lang / (source.stem + ".ipynb")
 
 
-def refresh(source: Path) -> Path:
-    notebook = jupytext.read(source)
-    notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
-    os.environ["NST_MODE"] = "quick"
-    client = NotebookClient(notebook, timeout=TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(source.parent)}})
-    client.execute()
+def keep_checked_outputs(notebook, executed: bool = True) -> None:
+    """Strip every output but those of ``nbval-check-output`` cells (all of them when not ``executed``),
+    number the kept cells so nbval compares them, and keep only the kernelspec and jupytext metadata."""
     count = 0
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
         tags = cell.metadata.get("tags", [])
         cell.metadata = {"tags": tags} if tags else {}
-        if CHECK_TAG not in tags:
+        if CHECK_TAG not in tags or not executed:
             cell.outputs, cell.execution_count = [], None
             continue
         count += 1  # nbval compares only cells that look executed
@@ -51,6 +48,15 @@ def refresh(source: Path) -> Path:
             if "execution_count" in output:
                 output["execution_count"] = count
     notebook.metadata = {key: notebook.metadata[key] for key in ("kernelspec", "jupytext") if key in notebook.metadata}
+
+
+def refresh(source: Path) -> Path:
+    notebook = jupytext.read(source)
+    notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    os.environ["NST_MODE"] = "quick"
+    client = NotebookClient(notebook, timeout=TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(source.parent)}})
+    client.execute()
+    keep_checked_outputs(notebook)
     target = notebook_path(source)
     target.parent.mkdir(parents=True, exist_ok=True)
     text = jupytext.writes(notebook, fmt="ipynb")
