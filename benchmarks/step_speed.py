@@ -6,14 +6,17 @@ In one run on one machine this script
 2. times a re-implementation of the loop of the TensorFlow blog post "Neural Style Transfer with Eager
    Execution": eager execution every step, a GradientTape around the loss, ``apply_gradients``, clipping, and
    the best image copied to the host and de-processed whenever the loss improves;
-3. measures the machine's float32 matmul throughput (a compiled 2048x2048 ``tf.matmul``, best of several);
+3. measures the machine's float32 matmul throughput (a compiled 2048x2048 ``tf.matmul``, best of several runs,
+   taken between the timed steps of each size, so that it describes the same stretch of time);
 4. counts the FLOPs of one step from the layer shapes (convolutions forward and backward w.r.t. their input,
    Gram matrices forward and backward);
 5. prints a table and, with ``--json PATH``, writes the same figures as JSON.
 
 Both loops use the same backbone, the same images and the same sizes; their timed steps are interleaved
 (blog, project, blog, project, ...) so that both see the same machine. The CPU time that other processes
-used during the timed steps is measured too and reported, because it slows every figure down.
+used during each timed step is measured too (from ``/proc/stat``) and reported, because it slows every
+figure down; when it is not negligible, the medians of the steps during which other processes used less
+than 5 % of the CPUs are printed as well.
 
 ``--experiments`` adds variants of the project's step, timed in the same interleaved rounds:
 ``xla`` (the same ``_train_step`` under ``tf.function(jit_compile=True)``); ``matmul-gram`` (the Gram
@@ -58,6 +61,7 @@ import keras  # noqa: E402
 
 TARGET_SPEEDUP = 1.8  # project step vs the eager loop, at the smallest size
 TARGET_SHARE = 75.0  # achieved GFLOP/s of the project step, % of the measured matmul throughput
+QUIET_PCT = 5.0  # a step is 'quiet' when other processes used less than this share of the CPUs meanwhile
 THREAD_ENV = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS")
 
 
@@ -124,21 +128,27 @@ class CpuShare:
         return 100.0 * self.other_s / (cores * self.wall_s) if self.wall_s else float("nan")
 
 
-def matmul_gflops(n: int = 2048, repeats: int = 7) -> dict:
-    """Throughput of a compiled float32 ``n x n`` matmul: best and median of ``repeats`` runs, GFLOP/s."""
-    rng = np.random.default_rng(0)
-    a = tf.constant(rng.standard_normal((n, n), dtype=np.float32))
-    b = tf.constant(rng.standard_normal((n, n), dtype=np.float32))
-    matmul = tf.function(lambda x, y: tf.matmul(x, y))
-    matmul(a, b).numpy()  # trace and warm up
-    times = []
-    for _ in range(repeats):
+class MatmulProbe:
+    """A compiled float32 ``n x n`` matmul; each call runs it once and returns its GFLOP/s."""
+
+    def __init__(self, n: int = 2048):
+        rng = np.random.default_rng(0)
+        self.n = n
+        self.a = tf.constant(rng.standard_normal((n, n), dtype=np.float32))
+        self.b = tf.constant(rng.standard_normal((n, n), dtype=np.float32))
+        self.matmul = tf.function(lambda x, y: tf.matmul(x, y))
+        self.matmul(self.a, self.b).numpy()  # trace and warm up
+
+    def __call__(self) -> float:
         t0 = time.perf_counter()
-        matmul(a, b).numpy()
-        times.append(time.perf_counter() - t0)
-    flops = 2.0 * n**3
-    return {"n": n, "repeats": repeats, "best_gflops": flops / min(times) / 1e9,
-            "median_gflops": flops / statistics.median(times) / 1e9}
+        self.matmul(self.a, self.b).numpy()
+        return 2.0 * self.n**3 / (time.perf_counter() - t0) / 1e9
+
+
+def matmul_gflops(probe: MatmulProbe, repeats: int = 7) -> dict:
+    """Throughput of ``probe``'s matmul: best and median of ``repeats`` runs, GFLOP/s."""
+    runs = [probe() for _ in range(repeats)]
+    return {"n": probe.n, "repeats": repeats, "best_gflops": max(runs), "median_gflops": statistics.median(runs)}
 
 
 def numpy_matmul_gflops(n: int = 2048, repeats: int = 7) -> float:
@@ -453,8 +463,12 @@ def project_step(transfer: StyleTransfer):
     return step
 
 
-def time_interleaved(steps_by_name: dict, warmup: int, rounds: int, monitor: CpuShare) -> dict:
-    """Warm each step up, then time ``rounds`` rounds of one call of each, the order turned every round."""
+def time_interleaved(steps_by_name: dict, warmup: int, rounds: int, monitor: CpuShare, probe: MatmulProbe) -> dict:
+    """Warm each step up, then time ``rounds`` rounds of one call of each, the order turned every round.
+
+    Every round also runs the matmul ``probe`` twice, so that the matmul throughput is known for the same
+    stretch of time as the steps.
+    """
     first_loss = {}
     for name, step in steps_by_name.items():
         t0 = time.perf_counter()
@@ -465,6 +479,7 @@ def time_interleaved(steps_by_name: dict, warmup: int, rounds: int, monitor: Cpu
     times = {name: [] for name in steps_by_name}
     loads = {name: [] for name in steps_by_name}
     names = list(steps_by_name)
+    matmul_runs = []
     for r in range(rounds):
         order = names if r % 2 == 0 else names[::-1]
         for name in order:
@@ -473,8 +488,10 @@ def time_interleaved(steps_by_name: dict, warmup: int, rounds: int, monitor: Cpu
             steps_by_name[name]()
             times[name].append(time.perf_counter() - t0)
             loads[name].append(monitor.stop())
+        matmul_runs.extend(probe() for _ in range(2))
     last_loss = {name: step() for name, step in steps_by_name.items()}
     return {"times_s": times, "other_load_pct": loads, "first_loss": first_loss, "last_loss": last_loss,
+            "matmul_gflops": matmul_runs,
             "steps_taken": warmup + rounds + 1}
 
 
@@ -516,7 +533,8 @@ def main(argv=None) -> int:
 
     started = time.perf_counter()
     numpy_gflops = numpy_matmul_gflops(args.matmul_size)  # first: TensorFlow's idle threads can slow BLAS down later
-    mm_before = matmul_gflops(args.matmul_size)
+    probe = MatmulProbe(args.matmul_size)
+    mm_before = matmul_gflops(probe)
     print(f"matmul {args.matmul_size}x{args.matmul_size} float32: best {mm_before['best_gflops']:.1f} GFLOP/s", flush=True)
 
     extractor = load_feature_extractor(args.backbone)
@@ -546,12 +564,14 @@ def main(argv=None) -> int:
                 extractor.model, extractor.backbone.style_layers, extractor.backbone.content_layers,
                 content_rgb, style_rgb, content_weight=content_weight, style_weight=style_weight).step
         monitor = CpuShare()
-        timed = time_interleaved(loops, args.warmup, args.steps, monitor)
+        timed = time_interleaved(loops, args.warmup, args.steps, monitor, probe)
         flops = step_flops(extractor, content_rgb.shape)
         for name, target in project.content_targets.items():  # the counted shapes are the ones the step sees
             assert tuple(flops["layer_shapes"][name]) == tuple(target.shape), (name, flops["layer_shapes"][name])
         med = {n: statistics.median(t) * 1e3 for n, t in timed["times_s"].items()}
         best = {n: min(t) * 1e3 for n, t in timed["times_s"].items()}
+        quiet = {n: [t * 1e3 for t, load in zip(ts, timed["other_load_pct"][n]) if load < QUIET_PCT]
+                 for n, ts in timed["times_s"].items()}
         row = {
             "size": size,
             "image_shape": list(content_rgb.shape),
@@ -560,9 +580,14 @@ def main(argv=None) -> int:
             "speedup": med["blog"] / med["project"],
             "project_gflops": flops["total"] / (med["project"] / 1e3) / 1e9,
             "min_ms": best,
+            "quiet_steps_median_ms": {n: (statistics.median(v) if v else None) for n, v in quiet.items()},
+            "quiet_steps": {n: len(v) for n, v in quiet.items()},
             "median_ms": med,
             "times_ms": {n: [round(t * 1e3, 2) for t in ts] for n, ts in timed["times_s"].items()},
             "other_load_pct_per_step": {n: [round(v, 1) for v in ls] for n, ls in timed["other_load_pct"].items()},
+            "matmul_gflops_during": {"best": max(timed["matmul_gflops"]),
+                                     "median": statistics.median(timed["matmul_gflops"]),
+                                     "runs": [round(v, 1) for v in timed["matmul_gflops"]]},
             "first_loss": timed["first_loss"],
             "loss_after_steps": {"steps": timed["steps_taken"], "loss": timed["last_loss"]},
             "flops": {k: v for k, v in flops.items() if k != "layer_shapes"},
@@ -571,32 +596,40 @@ def main(argv=None) -> int:
         rows.append(row)
         print(f"    median ms/step: " + ", ".join(f"{n} {v:.0f}" for n, v in med.items())
               + f"; other processes used {monitor.other_pct:.0f} % of the CPUs", flush=True)
+        if monitor.other_pct >= QUIET_PCT and any(quiet.values()):
+            print(f"    steps during which other processes used < {QUIET_PCT:.0f} % of the CPUs: "
+                  + ", ".join(f"{n} {statistics.median(v):.0f} ms ({len(v)} steps)" for n, v in quiet.items() if v),
+                  flush=True)
 
-    mm_after = matmul_gflops(args.matmul_size)
+    mm_after = matmul_gflops(probe)
     matmul_best = max(mm_before["best_gflops"], mm_after["best_gflops"])
     for row in rows:
-        row["share_of_matmul_pct"] = 100.0 * row["project_gflops"] / matmul_best
+        # The reference is the best matmul run while this size was timed: the same stretch of time.
+        row["matmul_gflops"] = row["matmul_gflops_during"]["best"]
+        row["share_of_matmul_pct"] = 100.0 * row["project_gflops"] / row["matmul_gflops"]
+        row["share_of_best_matmul_of_run_pct"] = 100.0 * row["project_gflops"] / max(matmul_best, row["matmul_gflops"])
         for name, ms in row["median_ms"].items():
             row.setdefault("gflops", {})[name] = row["flops"]["total"] / (ms / 1e3) / 1e9
     elapsed = time.perf_counter() - started
 
     print()
-    print(f"fp32 matmul throughput, tf.matmul (best of before/after): {matmul_best:.1f} GFLOP/s "
-          f"(NumPy's BLAS, for reference: {numpy_gflops:.1f} GFLOP/s)")
+    print(f"fp32 matmul throughput, tf.matmul {args.matmul_size}x{args.matmul_size}: best {mm_before['best_gflops']:.1f} "
+          f"GFLOP/s before the steps, {mm_after['best_gflops']:.1f} after; the table uses the best run during each "
+          f"size's steps (NumPy's BLAS, for reference: {numpy_gflops:.1f} GFLOP/s)")
     header = (f"{'size':>5} {'image':>9} {'GFLOP/step':>10} {'eager blog ms':>13} {'project ms':>10} "
-              f"{'speed-up':>8} {'GFLOP/s':>8} {'% matmul':>8} {'other load':>10}")
+              f"{'speed-up':>8} {'GFLOP/s':>8} {'matmul GFLOP/s':>14} {'% matmul':>8} {'other load':>10}")
     print(header)
     print("-" * len(header))
     for row in rows:
         h, w = row["image_shape"][1:3]
         print(f"{row['size']:>5} {f'{w}x{h}':>9} {row['flops']['total'] / 1e9:>10.1f} {row['eager_blog_ms']:>13.0f} "
               f"{row['project_ms']:>10.0f} {row['speedup']:>7.2f}x {row['project_gflops']:>8.1f} "
-              f"{row['share_of_matmul_pct']:>7.1f}% {row['other_processes_cpu_pct']:>9.0f}%")
+              f"{row['matmul_gflops']:>14.1f} {row['share_of_matmul_pct']:>7.1f}% {row['other_processes_cpu_pct']:>9.0f}%")
     if args.experiments:
         print()
         print("variants (median ms/step, GFLOP/s, % of matmul):")
         for row in rows:
-            cells = [f"{n} {ms:.0f} ms ({row['gflops'][n]:.0f} GFLOP/s, {100 * row['gflops'][n] / matmul_best:.0f} %)"
+            cells = [f"{n} {ms:.0f} ms ({row['gflops'][n]:.0f} GFLOP/s, {100 * row['gflops'][n] / row['matmul_gflops']:.0f} %)"
                      for n, ms in row["median_ms"].items()]
             print(f"  {row['size']}: " + "; ".join(cells))
     smallest = min(rows, key=lambda r: r["size"])
@@ -615,7 +648,7 @@ def main(argv=None) -> int:
                       f"({r['share_of_matmul_pct']:.0f} %)" for r in rows))
     if max(r["other_processes_cpu_pct"] for r in rows) > 10:
         print("note: other processes used more than 10 % of the CPUs while timing; the figures are slower than "
-              "on a quiet machine.")
+              "on a quiet machine (see the quiet-step medians above and in the JSON).")
     print(f"total time {elapsed:.0f} s")
 
     if args.json is not None:
