@@ -2,7 +2,9 @@
 
 Each module holds one idea and matches the chapter that teaches it: ``data`` (sample images), ``images``
 (loading and VGG pre-processing), ``model`` (backbones and the feature extractor), ``losses``, ``optimize``
-(the train step and loop), ``display`` (figures), ``cli``.
+(the train step and loop), ``runcache`` (runs kept on disk), ``recipes`` (other optimisers and the sources'
+recipes), ``display`` (figures), ``modes`` and ``notebook`` (chapter set-up), ``grading`` (the assignment's
+checks and ``nst-grade``), ``cli`` (``nst-stylize``).
 """
 from ._tf import tf  # noqa: F401  (imports TensorFlow quietly before anything else does)
 from .data import SAMPLE_IMAGES, find_sample, resolve_image, sample_path
