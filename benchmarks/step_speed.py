@@ -19,10 +19,9 @@ figure down; when it is not negligible, the medians of the steps during which ot
 than 5 % of the CPUs are printed as well.
 
 ``--experiments`` adds variants of the project's step, timed in the same interleaved rounds:
-``xla`` (the same ``_train_step`` under ``tf.function(jit_compile=True)``); ``matmul-gram`` (the Gram
-matrix as reshape + ``tf.matmul`` instead of ``tf.einsum``); ``fast-grad`` (the gradient of each
-convolution w.r.t. its input computed as a forward convolution, see :func:`conv_input_grad_as_forward`);
-``fast-grad+matmul-gram`` (both). Two variants of the blog loop explain its cost: ``blog-no-kernel-grads``
+``xla`` (the same ``_train_step`` under ``tf.function(jit_compile=True)``) and ``keras-autodiff`` (the
+network run as a Keras model, its input gradients left to automatic differentiation instead of the forward
+convolutions of :mod:`nst_helpers.fastgrad`). Two variants of the blog loop explain its cost: ``blog-no-kernel-grads``
 (eager, with the unused kernel gradients that eager execution computes replaced by zeros) and
 ``blog-compiled`` (the blog post's step compiled with ``tf.function``). Thread and oneDNN settings are read by TensorFlow at start-up, so compare those
 by running the script again with ``TF_NUM_INTEROP_THREADS``, ``TF_NUM_INTRAOP_THREADS`` or
@@ -358,117 +357,6 @@ class CompiledBlogLoop(BlogLoop):
 
 
 # --------------------------------------------------------------------------------------------------
-# Experiment: the gradient of a stride-1 'same' convolution w.r.t. its input as a forward convolution.
-# --------------------------------------------------------------------------------------------------
-
-def conv_input_grad_as_forward(x, kernel, flipped_kernel=None):
-    """``conv2d(x, kernel, stride 1, SAME)`` whose gradient w.r.t. ``x`` is computed by a forward convolution.
-
-    For stride 1 and an odd square kernel with 'same' padding, the gradient w.r.t. ``x`` equals the
-    convolution of the output gradient with the kernel flipped in space and with its channel axes swapped
-    (``flipped_kernel``; computed here when not given). No kernel gradient is produced (the backbone is
-    frozen), and the forward convolution is the usual one.
-    """
-    if flipped_kernel is None:
-        flipped_kernel = flip_kernel(kernel)
-
-    @tf.custom_gradient
-    def conv(inputs, k, k_flipped):
-        def grad(dy):
-            return tf.nn.conv2d(dy, k_flipped, strides=1, padding="SAME"), None, None
-
-        return tf.nn.conv2d(inputs, k, strides=1, padding="SAME"), grad
-
-    return conv(x, kernel, flipped_kernel)
-
-
-def flip_kernel(kernel):
-    """(kh, kw, Cin, Cout) to (kh, kw, Cout, Cin), reversed in both spatial axes."""
-    return tf.transpose(tf.reverse(kernel, axis=[0, 1]), [0, 1, 3, 2])
-
-
-class FastGradModel:
-    """Runs the layers of a frozen Keras VGG extractor, with :func:`conv_input_grad_as_forward` in the convs.
-
-    Returns the same dict of feature maps as the Keras model; pooling and ReLU as in the network.
-    """
-
-    def __init__(self, keras_model):
-        self.model = keras_model
-        self.layers = [l for l in keras_model.layers if not isinstance(l, keras.layers.InputLayer)]
-        for layer in self.layers:
-            if isinstance(layer, keras.layers.Conv2D):
-                ok = (tuple(layer.strides) == (1, 1) and layer.padding == "same" and tuple(layer.dilation_rate) == (1, 1)
-                      and layer.kernel_size[0] == layer.kernel_size[1] and layer.kernel_size[0] % 2 == 1
-                      and layer.activation is keras.activations.relu)
-                if not ok:
-                    raise ValueError(f"{layer.name}: only stride-1, 'same', odd square kernels with ReLU are handled.")
-            elif not isinstance(layer, keras.layers.MaxPooling2D):
-                raise ValueError(f"{layer.name}: layer type {type(layer).__name__} is not handled.")
-        self.wanted = list(keras_model.output_names)
-        self.flipped = {l.name: tf.constant(flip_kernel(l.kernel.value)) for l in self.layers
-                        if isinstance(l, keras.layers.Conv2D)}
-
-    def __call__(self, image, training=False):
-        x = tf.convert_to_tensor(image, tf.float32)
-        maps = {}
-        for layer in self.layers:
-            if isinstance(layer, keras.layers.Conv2D):
-                x = conv_input_grad_as_forward(x, layer.kernel.value, self.flipped[layer.name])
-                x = tf.nn.relu(tf.nn.bias_add(x, layer.bias.value))
-            else:
-                x = layer(x)
-            maps[layer.name] = x
-        return {n: maps[n] for n in self.wanted}
-
-
-class _ExtractorWithModel:
-    """A ``FeatureExtractor`` look-alike whose network is replaced (for the fast-grad experiment)."""
-
-    def __init__(self, extractor, model):
-        self.backbone = extractor.backbone
-        self.model = model
-
-    def __call__(self, image):
-        from nst_helpers.model import Features
-
-        maps = self.model(image, training=False)
-        return Features(
-            style={n: maps[n] for n in self.backbone.style_layers},
-            content={n: maps[n] for n in self.backbone.content_layers},
-        )
-
-
-def gram_by_matmul(features):
-    """Gram matrix of a (1, h, w, C) map as reshape + ``matmul(transpose_a=True)``, divided by h*w: (1, C, C)."""
-    channels = features.shape[-1]
-    flat = tf.reshape(features, [-1, channels])
-    return (tf.matmul(flat, flat, transpose_a=True) / tf.cast(tf.shape(flat)[0], tf.float32))[tf.newaxis]
-
-
-class MatmulGramTransfer(StyleTransfer):
-    """``StyleTransfer`` whose style loss takes the Gram matrix by :func:`gram_by_matmul` instead of ``tf.einsum``.
-
-    The same loss as the project's for ``normalization="tf_blog"`` and a batch of one (the only case here).
-    """
-
-    def loss_terms(self, image):
-        if self.config.normalization != "tf_blog" or self.config.tv_weight:
-            raise ValueError("MatmulGramTransfer covers normalization='tf_blog' without total variation only.")
-        features = self.extractor(image)
-        contents = [tf.reduce_mean(tf.square(features.content[n] - t)) for n, t in self.content_targets.items()]
-        content = tf.add_n(contents) / len(contents)
-        layers = list(features.style)
-        style = tf.add_n([
-            (1.0 / len(layers)) * tf.reduce_mean(tf.square(gram_by_matmul(features.style[n]) - self.style_targets[n]))
-            for n in layers
-        ])
-        terms = {"content": self.content_weight * content, "style": self.style_weight * style, "tv": tf.constant(0.0)}
-        terms["total"] = terms["content"] + terms["style"] + terms["tv"]
-        return terms
-
-
-# --------------------------------------------------------------------------------------------------
 # Timing
 # --------------------------------------------------------------------------------------------------
 
@@ -524,8 +412,8 @@ def parse_args(argv=None):
     parser.add_argument("--style", default="great_wave", help="style image: sample name or path")
     parser.add_argument("--matmul-size", type=int, default=2048)
     parser.add_argument("--experiments", action="store_true",
-                        help="also time variants of the project step (xla, matmul-gram, fast-grad, "
-                             "fast-grad+matmul-gram) and of the blog loop (blog-no-kernel-grads, blog-compiled)")
+                        help="also time variants of the project step (xla, keras-autodiff) "
+                             "and of the blog loop (blog-no-kernel-grads, blog-compiled)")
     parser.add_argument("--json", type=Path, default=None, help="write the figures to this JSON file")
     args = parser.parse_args(argv)
     if args.steps < 1 or args.warmup < 1:
@@ -574,11 +462,8 @@ def main(argv=None) -> int:
             xla = StyleTransfer(extractor, content_rgb, style_rgb, config)
             xla.train_step = tf.function(xla._train_step, jit_compile=True)
             loops["xla"] = project_step(xla)
-            loops["matmul-gram"] = project_step(MatmulGramTransfer(extractor, content_rgb, style_rgb, config))
-            fast_extractor = _ExtractorWithModel(extractor, FastGradModel(extractor.model))
-            loops["fast-grad"] = project_step(StyleTransfer(fast_extractor, content_rgb, style_rgb, config))
-            loops["fast-grad+matmul-gram"] = project_step(
-                MatmulGramTransfer(fast_extractor, content_rgb, style_rgb, config))
+            autodiff = extractor.variant(fast_gradients=False)
+            loops["keras-autodiff"] = project_step(StyleTransfer(autodiff, content_rgb, style_rgb, config))
             loops["blog-no-kernel-grads"] = BlogLoopWithoutKernelGradients(
                 extractor.model, extractor.backbone.style_layers, extractor.backbone.content_layers,
                 content_rgb, style_rgb, content_weight=content_weight, style_weight=style_weight).step
@@ -616,7 +501,7 @@ def main(argv=None) -> int:
             "other_processes_cpu_pct": monitor.other_pct,
         }
         rows.append(row)
-        print(f"    median ms/step: " + ", ".join(f"{n} {v:.0f}" for n, v in med.items())
+        print("    median ms/step: " + ", ".join(f"{n} {v:.0f}" for n, v in med.items())
               + f"; other processes used {monitor.other_pct:.0f} % of the CPUs", flush=True)
         if monitor.other_pct >= QUIET_PCT and any(quiet.values()):
             print(f"    steps during which other processes used < {QUIET_PCT:.0f} % of the CPUs: "

@@ -119,6 +119,13 @@ def to_uint8(rgb) -> np.ndarray:
     return np.clip(x, 0, 255).round().astype(np.uint8)
 
 
+def resize_like(rgb, like) -> np.ndarray:
+    """``rgb`` (0-255, with or without batch axis) resized (Lanczos) to the height and width of ``like``: (1, h, w, 3)."""
+    height, width = np.shape(like)[-3:-1]
+    img = Image.fromarray(to_uint8(rgb)).resize((int(width), int(height)), Image.Resampling.LANCZOS)
+    return np.asarray(img, dtype=np.float32)[np.newaxis]
+
+
 def save_image(image, path: str | os.PathLike[str]) -> Path:
     """Write an RGB image (uint8 or float in [0, 255]) atomically: a temporary file, then a rename."""
     target = Path(path)

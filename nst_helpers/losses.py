@@ -38,7 +38,10 @@ def gram_matrix(features: tf.Tensor, normalization: str = "tf_blog") -> tf.Tenso
     features = tf.convert_to_tensor(features, tf.float32)
     if features.shape.rank != 4:
         raise InputError(f"gram_matrix expects a (batch, height, width, channels) tensor; got shape {features.shape}.")
-    gram = tf.einsum("bijc,bijd->bcd", features, features)
+    # One batched matmul over the flattened positions is faster than the equivalent einsum, most of all in its gradient.
+    shape = tf.shape(features)
+    flat = tf.reshape(features, [shape[0], shape[1] * shape[2], shape[3]])
+    gram = tf.matmul(flat, flat, transpose_a=True)
     batch, positions, channels = _spatial_size(features)
     if normalization == "tf_blog":
         return gram / positions

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from ._tf import tf
 from .errors import InputError, WeightsError
+from .fastgrad import COMPUTE_DTYPES, FrozenConvStack, supports_fast_gradients
 
 import keras  # noqa: E402  (imported after TensorFlow's quiet start)
 
@@ -91,9 +92,14 @@ class FeatureExtractor:
     """Runs a frozen backbone and returns the feature maps of its style and content layers.
 
     The input is a pre-processed image batch (BGR, ImageNet means subtracted: see ``vgg_preprocess``).
+    With ``fast_gradients`` (the default) the network runs through :class:`~nst_helpers.fastgrad.FrozenConvStack`,
+    whose image gradients are cheaper than Keras' automatic ones; the feature maps are the same.
+    ``compute_dtype`` ``"bfloat16"`` or ``"float16"`` runs the network in that precision (mixed precision):
+    the feature maps come back as ``float32``.
     """
 
-    def __init__(self, network: keras.Model, backbone: Backbone):
+    def __init__(self, network: keras.Model, backbone: Backbone, fast_gradients: bool = True,
+                 compute_dtype: str = "float32"):
         self.backbone = backbone
         names = list(dict.fromkeys(backbone.style_layers + backbone.content_layers))
         known = [layer.name for layer in network.layers]
@@ -101,13 +107,29 @@ class FeatureExtractor:
         if unknown:
             convs = [n for n in known if "conv" in n]
             raise InputError(f"{backbone.label} has no layer {', '.join(unknown)}; its conv layers are {', '.join(convs)}.")
+        if compute_dtype not in COMPUTE_DTYPES:
+            raise InputError(f"compute_dtype must be one of {', '.join(COMPUTE_DTYPES)}; got {compute_dtype!r}.")
         network.trainable = False
         outputs = {n: network.get_layer(n).output for n in names}
         self.model = keras.Model(network.input, outputs, name=f"{backbone.name}_features")
         self.model.trainable = False
+        self.compute_dtype = compute_dtype
+        handled = supports_fast_gradients(self.model)
+        if compute_dtype != "float32" and not handled:
+            raise InputError(f"compute_dtype={compute_dtype!r} needs a plain VGG convolution stack; {backbone.label} is not one.")
+        self.fast_gradients = (fast_gradients or compute_dtype != "float32") and handled
+        self._runner = FrozenConvStack(self.model, compute_dtype) if self.fast_gradients else None
+
+    def variant(self, fast_gradients: bool | None = None, compute_dtype: str | None = None) -> "FeatureExtractor":
+        """The same backbone and layers, run another way (``None`` keeps this extractor's setting)."""
+        return FeatureExtractor(
+            self.model, self.backbone,
+            fast_gradients=self.fast_gradients if fast_gradients is None else fast_gradients,
+            compute_dtype=compute_dtype or self.compute_dtype,
+        )
 
     def __call__(self, image) -> Features:
-        maps = self.model(image, training=False)
+        maps = self._runner(image) if self._runner is not None else self.model(image, training=False)
         return Features(
             style={n: maps[n] for n in self.backbone.style_layers},
             content={n: maps[n] for n in self.backbone.content_layers},

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from ._tf import tf
 from .errors import InputError, OptimizationDivergedError
-from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, load_image, vgg_deprocess, vgg_preprocess
+from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, load_image, resize_like, vgg_deprocess, vgg_preprocess
 from .losses import NORMALIZATIONS, content_loss, gram_matrix, style_loss, total_variation_loss
 from .model import Backbone, FeatureExtractor, load_feature_extractor
 
@@ -46,7 +46,9 @@ def _whole_number(name: str, value, minimum: int) -> int:
 class TransferConfig:
     """Everything that determines a style-transfer run besides the images and the backbone.
 
-    ``content_weight`` and ``style_weight`` left at ``None`` take the backbone's defaults.
+    ``content_weight`` and ``style_weight`` left at ``None`` take the backbone's defaults. With
+    ``normalization="coursera"`` the style image is resized to the content image's size, as in the
+    assignment: its Gram matrices are not divided by the number of positions.
     The optimiser defaults are the TF blog post's: Adam with learning rate 5.0, beta_1 0.99, epsilon 0.1.
     """
 
@@ -138,6 +140,9 @@ class StyleTransfer:
         self.content_weight, self.style_weight = config.weights_for(extractor.backbone)
         content_rgb = _as_batch(content, config.max_dim)
         style_rgb = _as_batch(style, config.max_dim)
+        if config.normalization == "coursera" and style_rgb.shape != content_rgb.shape:
+            # Unnormalised Gram matrices grow with the number of positions: compare them at one size.
+            style_rgb = resize_like(style_rgb, content_rgb)
         self.content_targets = extractor(vgg_preprocess(content_rgb)).content
         self.style_targets = {
             name: gram_matrix(f, config.normalization) for name, f in extractor(vgg_preprocess(style_rgb)).style.items()

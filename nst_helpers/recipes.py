@@ -15,12 +15,9 @@ run cache of :mod:`nst_helpers.runcache`, so a run made before with the same inp
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -31,7 +28,7 @@ from tqdm.auto import tqdm
 from . import runcache
 from ._tf import tf
 from .errors import InputError, OptimizationDivergedError
-from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, to_uint8, vgg_deprocess, vgg_preprocess
+from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, resize_like, to_uint8, vgg_deprocess, vgg_preprocess
 from .losses import content_loss, gram_matrix, style_loss
 from .model import STYLE_LAYERS_VGG, FeatureExtractor, load_feature_extractor
 from .optimize import LOSS_TERMS, StyleTransfer, TransferConfig, TransferResult, _as_batch
@@ -99,33 +96,27 @@ def preserve_colors(stylised, content) -> np.ndarray:
     return to_uint8(yiq_to_rgb(yiq))
 
 
-# --------------------------------------------------------------------------------------------------------------
-# The run cache, for runs that are not plain TransferConfig runs
-# --------------------------------------------------------------------------------------------------------------
-
-def _recipe_key(kind: str, params: dict, content, style, extractor: FeatureExtractor) -> str:
-    spec = extractor.backbone
-    code = runcache._code_digest() + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    payload = {"kind": kind, "params": params, "backbone": [spec.name, spec.content_layers, spec.style_layers],
-               "content": runcache._image_digest(content), "style": runcache._image_digest(style), "code": code}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:32]
-
-
 def _cached(kind: str, params: dict, content, style, extractor: FeatureExtractor, config: TransferConfig,
             compute: Callable[[], TransferResult], cache: bool) -> TransferResult:
-    """``compute()``, or the stored result of an identical earlier run."""
+    """``compute()``, or (with ``cache``) the stored result of an identical earlier run."""
     if not cache:
         return compute()
-    path = runcache.run_cache_dir() / f"{kind}-{extractor.backbone.name}-{_recipe_key(kind, params, content, style, extractor)}.npz"
-    if path.is_file():
-        try:
-            return runcache._load(path, config, extractor)
-        except (OSError, ValueError, KeyError):
-            path.unlink(missing_ok=True)  # a damaged entry is recomputed
-    result = compute()
-    if not result.interrupted:
-        runcache._save(result, path)
-    return result
+    return runcache.cached_result(kind, params, content, style, extractor, config, compute, code_files=(__file__,))
+
+
+def _unit_range_loss(extractor: FeatureExtractor, content_targets: dict, style_targets: dict, layer_weights: dict,
+                     normalization: str, recipe) -> Callable[[tf.Tensor], dict[str, tf.Tensor]]:
+    """The loss terms of an image with values in [0, 1], weighted by the recipe's content and style weights."""
+
+    def loss_terms(x: tf.Tensor) -> dict[str, tf.Tensor]:
+        features = extractor(unit_to_vgg_input(x))
+        c = tf.add_n([content_loss(features.content[n], t, normalization) for n, t in content_targets.items()])
+        s = style_loss(features.style, style_targets, layer_weights, normalization)
+        terms = {"content": recipe.content_weight * c, "style": recipe.style_weight * s, "tv": tf.constant(0.0)}
+        terms["total"] = terms["content"] + terms["style"]
+        return terms
+
+    return loss_terms
 
 
 def _check_finite(step: int, losses: dict[str, float], hint: str) -> None:
@@ -255,13 +246,6 @@ def unit_to_vgg_input(unit_rgb):
     return vgg_preprocess(255.0 * unit_rgb)
 
 
-def resize_like(rgb, like) -> np.ndarray:
-    """``rgb`` (0-255, with or without batch axis) resized (Lanczos) to the height and width of ``like``: (1, h, w, 3)."""
-    height, width = np.shape(like)[-3:-1]
-    img = Image.fromarray(to_uint8(rgb)).resize((int(width), int(height)), Image.Resampling.LANCZOS)
-    return np.asarray(img, dtype=np.float32)[np.newaxis]
-
-
 def _sub_extractor(extractor: FeatureExtractor, content_layers, style_layers) -> FeatureExtractor:
     """The same network, read at other layers (no weights are loaded again)."""
     return FeatureExtractor(extractor.model, extractor.backbone.with_layers(content_layers, style_layers))
@@ -371,14 +355,7 @@ def run_pytorch_recipe(content, style, recipe: PyTorchRecipe = PyTorchRecipe(),
         style_targets = {n: gram_matrix(f, "pytorch") for n, f in extractor(unit_to_vgg_input(style01)).style.items()}
         ones = {n: 1.0 for n in recipe.style_layers}  # the tutorial adds the layer losses up
 
-        def loss_terms(x):
-            features = extractor(unit_to_vgg_input(x))
-            c = tf.add_n([content_loss(features.content[n], t, "pytorch") for n, t in content_targets.items()])
-            s = style_loss(features.style, style_targets, ones, "pytorch")
-            terms = {"content": recipe.content_weight * c, "style": recipe.style_weight * s, "tv": tf.constant(0.0)}
-            terms["total"] = terms["content"] + terms["style"]
-            return terms
-
+        loss_terms = _unit_range_loss(extractor, content_targets, style_targets, ones, "pytorch", recipe)
         optimizer = keras.optimizers.RMSprop(learning_rate=float(recipe.learning_rate), rho=float(recipe.rho),
                                              epsilon=float(recipe.epsilon))
         run = _unit_range_run(loss_terms, content01.astype(np.float32), optimizer, recipe.steps, recipe.snapshots,
@@ -442,14 +419,7 @@ def run_coursera_recipe(content, style, recipe: CourseraRecipe = CourseraRecipe(
         style_targets = {n: gram_matrix(f, "coursera") for n, f in extractor(unit_to_vgg_input(style01)).style.items()}
         weights = dict(zip(recipe.style_layers, recipe.layer_weights))
 
-        def loss_terms(x):
-            features = extractor(unit_to_vgg_input(x))
-            c = tf.add_n([content_loss(features.content[n], t, "coursera") for n, t in content_targets.items()])
-            s = style_loss(features.style, style_targets, weights, "coursera")
-            terms = {"content": recipe.content_weight * c, "style": recipe.style_weight * s, "tv": tf.constant(0.0)}
-            terms["total"] = terms["content"] + terms["style"]
-            return terms
-
+        loss_terms = _unit_range_loss(extractor, content_targets, style_targets, weights, "coursera", recipe)
         optimizer = keras.optimizers.Adam(learning_rate=float(recipe.learning_rate))
         start = coursera_start(content01, recipe.noise, recipe.seed)
         run = _unit_range_run(loss_terms, start, optimizer, recipe.steps, recipe.snapshots, progress, "Coursera recipe")

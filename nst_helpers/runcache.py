@@ -11,10 +11,11 @@ import os
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
-from . import images, losses, model, optimize
+from . import fastgrad, images, losses, model, optimize
 from .data import cache_dir, resolve_image
 from .model import FeatureExtractor, load_feature_extractor
 from .optimize import TransferConfig, TransferResult, run_style_transfer
@@ -28,30 +29,41 @@ def run_cache_dir() -> Path:
     return Path(value).expanduser() if value else cache_dir() / "runs"
 
 
-def _image_digest(image) -> str:
+def image_digest(image) -> str:
+    """SHA-256 of an image input: the file's bytes for a sample name or path, else the array's values and shape."""
     if isinstance(image, (str, bytes)) or hasattr(image, "__fspath__"):
         return hashlib.sha256(resolve_image(image).read_bytes()).hexdigest()
     array = np.ascontiguousarray(image, dtype=np.float32)
     return hashlib.sha256(array.tobytes() + str(array.shape).encode()).hexdigest()
 
 
-def _code_digest() -> str:
-    sources = [Path(m.__file__).read_bytes() for m in (images, losses, model, optimize)]
-    return hashlib.sha256(b"".join(sources)).hexdigest()
+def code_digest(*extra_files: str | os.PathLike[str]) -> str:
+    """SHA-256 of the source of the modules that compute a run, plus ``extra_files`` (a caller's own module)."""
+    files = [Path(m.__file__) for m in (images, losses, fastgrad, model, optimize)] + [Path(f) for f in extra_files]
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
 
 
-def run_key(content, style, config: TransferConfig, extractor: FeatureExtractor) -> str:
-    """The cache key of a run, as a hex string."""
+def entry_key(kind: str, params: dict, content, style, extractor: FeatureExtractor,
+              code_files: tuple[str | os.PathLike[str], ...] = ()) -> str:
+    """The cache key of a run of ``kind`` with ``params`` (JSON-able), as a hex string.
+
+    ``code_files`` names modules besides nst_helpers' own whose source determines the run.
+    """
     spec = extractor.backbone
     payload = {
-        "backbone": [spec.name, spec.content_layers, spec.style_layers],
-        "content": _image_digest(content),
-        "style": _image_digest(style),
-        "config": asdict(config),
-        "code": _code_digest(),
+        "kind": kind,
+        "params": params,
+        "backbone": [spec.name, spec.content_layers, spec.style_layers, extractor.fast_gradients, extractor.compute_dtype],
+        "content": image_digest(content),
+        "style": image_digest(style),
+        "code": code_digest(*code_files),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
+
+def run_key(content, style, config: TransferConfig, extractor: FeatureExtractor) -> str:
+    """The cache key of a :func:`run_style_transfer` run."""
+    return entry_key("adam", asdict(config), content, style, extractor)
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,21 +98,28 @@ def _load(path: Path, config: TransferConfig, extractor: FeatureExtractor) -> Tr
                               seconds=meta["seconds"], extra={"from_cache": True})
 
 
-def cached_style_transfer(content, style, config: TransferConfig, extractor: FeatureExtractor | None = None,
-                          backbone: str = "auto", progress: bool = True) -> TransferResult:
-    """Like :func:`run_style_transfer`, but a run made before with the same inputs is read from disk.
+def cached_result(kind: str, params: dict, content, style, extractor: FeatureExtractor, config: TransferConfig,
+                  compute: Callable[[], TransferResult], code_files: tuple[str | os.PathLike[str], ...] = ()) -> TransferResult:
+    """``compute()``, or the stored result of an earlier run with the same :func:`entry_key`.
 
-    An interrupted run is not stored.
+    ``config`` is attached to a result read back. An interrupted run is not stored.
     """
-    extractor = extractor or load_feature_extractor(backbone)
-    path = run_cache_dir() / f"{extractor.backbone.name}-{run_key(content, style, config, extractor)}.npz"
+    key = entry_key(kind, params, content, style, extractor, code_files)
+    path = run_cache_dir() / f"{kind}-{extractor.backbone.name}-{key}.npz"
     if path.is_file():
         try:
             return _load(path, config, extractor)
         except (OSError, ValueError, KeyError):
             path.unlink(missing_ok=True)  # a damaged entry is recomputed
-    result = run_style_transfer(content, style, config, extractor=extractor, progress=progress)
+    result = compute()
     if not result.interrupted:
         _save(result, path)
     return result
 
+
+def cached_style_transfer(content, style, config: TransferConfig, extractor: FeatureExtractor | None = None,
+                          backbone: str = "auto", progress: bool = True) -> TransferResult:
+    """Like :func:`run_style_transfer`, but a run made before with the same inputs is read from disk."""
+    extractor = extractor or load_feature_extractor(backbone)
+    return cached_result("adam", asdict(config), content, style, extractor, config,
+                         lambda: run_style_transfer(content, style, config, extractor=extractor, progress=progress))

@@ -97,3 +97,20 @@ def test_bad_settings_are_refused_before_any_work(settings, message):
 def test_bad_image_array(extractor):
     with pytest.raises(InputError, match=r"shape \(h, w, 3\)"):
         run_style_transfer(np.zeros((8, 8)), STYLE, extractor=extractor, steps=1, progress=False)
+
+
+def test_coursera_normalisation_compares_grams_at_the_content_size(extractor):
+    from nst_helpers.images import resize_like, vgg_preprocess
+    from nst_helpers.losses import gram_matrix
+
+    wide_style = np.random.default_rng(4).integers(0, 256, size=(40, 120, 3)).astype(np.float32)
+    config = TransferConfig(steps=1, max_dim=128, normalization="coursera")
+    transfer = StyleTransfer(extractor, CONTENT, wide_style, config)
+    resized = vgg_preprocess(resize_like(wide_style, CONTENT[np.newaxis]))
+    for name, target in transfer.style_targets.items():
+        expected = gram_matrix(extractor(resized).style[name], "coursera")
+        np.testing.assert_allclose(target.numpy(), expected.numpy(), rtol=1e-5)
+    # The blog's normalisation divides by the positions, so it keeps the style image at its own size.
+    blog = StyleTransfer(extractor, CONTENT, wide_style, TransferConfig(steps=1, max_dim=128))
+    own = gram_matrix(extractor(vgg_preprocess(wide_style[np.newaxis])).style["block1_conv1"])
+    np.testing.assert_allclose(blog.style_targets["block1_conv1"].numpy(), own.numpy(), rtol=1e-5)
