@@ -17,6 +17,8 @@ from ._tf import tf
 from .errors import InputError, OptimizationDivergedError
 from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, load_image, resize_like, vgg_deprocess, vgg_preprocess
 from .losses import NORMALIZATIONS, content_loss, gram_matrix, style_loss, total_variation_loss
+from .fastgrad import COMPUTE_DTYPES
+from .memory import check_memory
 from .model import Backbone, FeatureExtractor, load_feature_extractor
 
 import keras  # noqa: E402
@@ -49,6 +51,11 @@ class TransferConfig:
     ``content_weight`` and ``style_weight`` left at ``None`` take the backbone's defaults. With
     ``normalization="coursera"`` the style image is resized to the content image's size, as in the
     assignment: its Gram matrices are not divided by the number of positions.
+
+    Speed options, off by default (chapter 7 and ``benchmarks/time_to_quality.py`` measure them):
+    ``precision`` ``"bfloat16"`` or ``"float16"`` runs the network in that precision with the losses in
+    float32 (mixed precision; fast only on hardware with such arithmetic), and ``jit_compile`` compiles the
+    step with XLA.
     The optimiser defaults are the TF blog post's: Adam with learning rate 5.0, beta_1 0.99, epsilon 0.1.
     """
 
@@ -65,6 +72,8 @@ class TransferConfig:
     noise_scale: float = 64.0
     seed: int = 0
     snapshots: int = 10
+    precision: str = "float32"
+    jit_compile: bool = False
 
     def __post_init__(self) -> None:
         _whole_number("steps", self.steps, 1)
@@ -84,6 +93,10 @@ class TransferConfig:
             raise InputError(f"normalization must be one of {', '.join(NORMALIZATIONS)}; got {self.normalization!r}.")
         if self.init not in INITS:
             raise InputError(f"init must be one of {', '.join(INITS)}; got {self.init!r}.")
+        if self.precision not in COMPUTE_DTYPES:
+            raise InputError(f"precision must be one of {', '.join(COMPUTE_DTYPES)}; got {self.precision!r}.")
+        if not isinstance(self.jit_compile, bool):
+            raise InputError(f"jit_compile must be True or False; got {self.jit_compile!r}.")
 
     def weights_for(self, backbone: Backbone) -> tuple[float, float]:
         """(content_weight, style_weight), the backbone's defaults where left unset."""
@@ -134,11 +147,16 @@ def _as_batch(image, max_dim: int) -> np.ndarray:
 class StyleTransfer:
     """Holds the targets, the image being optimised and the compiled train step of one run."""
 
-    def __init__(self, extractor: FeatureExtractor, content, style, config: TransferConfig = TransferConfig()):
+    def __init__(self, extractor: FeatureExtractor, content, style, config: TransferConfig = TransferConfig(),
+                 start: np.ndarray | None = None):
+        """``start``, a pre-processed image of the content image's size, replaces ``config.init``'s start."""
+        if extractor.compute_dtype != config.precision:
+            extractor = extractor.variant(compute_dtype=config.precision)
         self.extractor = extractor
         self.config = config
         self.content_weight, self.style_weight = config.weights_for(extractor.backbone)
         content_rgb = _as_batch(content, config.max_dim)
+        check_memory(content_rgb.shape, extractor)
         style_rgb = _as_batch(style, config.max_dim)
         if config.normalization == "coursera" and style_rgb.shape != content_rgb.shape:
             # Unnormalised Gram matrices grow with the number of positions: compare them at one size.
@@ -147,14 +165,18 @@ class StyleTransfer:
         self.style_targets = {
             name: gram_matrix(f, config.normalization) for name, f in extractor(vgg_preprocess(style_rgb)).style.items()
         }
-        start = self.initial_image(vgg_preprocess(content_rgb))
+        if start is None:
+            start = self.initial_image(vgg_preprocess(content_rgb))
+        elif np.shape(start) != content_rgb.shape:
+            raise InputError(f"start has shape {np.shape(start)}; it must match the content image, {content_rgb.shape}.")
+        start = np.clip(np.asarray(start, np.float32), PREPROCESSED_MIN, PREPROCESSED_MAX).astype(np.float32)
         self.image = tf.Variable(start, name="generated_image")
         self.best_image = tf.Variable(start, trainable=False)
         self.best_loss = tf.Variable(np.inf, dtype=tf.float32, trainable=False)
         self.optimizer = keras.optimizers.Adam(
             learning_rate=float(config.learning_rate), beta_1=float(config.beta_1), epsilon=float(config.epsilon)
         )
-        self.train_step = tf.function(self._train_step)
+        self.train_step = tf.function(self._train_step, jit_compile=config.jit_compile)
 
     def initial_image(self, content_bgr: np.ndarray) -> np.ndarray:
         """The starting point: the content image, uniform noise, or the content image plus noise."""

@@ -1,5 +1,9 @@
-"""Sphinx extension of the book: links to the same page in the other editions, and Colab buttons that open
-the paired notebook under notebooks/<lang>/ rather than the MyST source."""
+"""Sphinx extension of the book: links to the same page in the other editions, Colab buttons that open
+the paired notebook under notebooks/<lang>/ rather than the MyST source, and MathJax served with the book.
+
+MathJax comes from the ``django-static-mathjax`` package (MathJax 3 as static files, no Django needed), so
+the math renders without any network access; the pages load ``_static/mathjax/tex-chtml.js``.
+"""
 from __future__ import annotations
 
 import re
@@ -40,7 +44,42 @@ def setup(app):
     app.connect("html-page-context", on_page_context, priority=900)
     app.add_css_file("nst_book.css")
     app.connect("builder-inited", _add_static)
+    app.config.mathjax_path = MATHJAX_ENTRY
+    app.connect("build-finished", _copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+MATHJAX_ENTRY = "mathjax/tex-chtml.js"
+# Of MathJax's es5 folder, what tex-chtml.js loads: itself, the CHTML fonts, and the parts it loads on demand
+# (TeX extensions such as \boldsymbol, the menu, the accessibility tools and the speech-rule engine they use).
+_MATHJAX_PARTS = ("tex-chtml.js", "output/chtml", "input/tex/extensions", "ui", "a11y", "sre", "adaptors")
+
+
+def mathjax_source():
+    """The es5 folder of the installed MathJax."""
+    from pathlib import Path
+
+    try:
+        import mathjax
+    except ImportError:
+        raise RuntimeError("MathJax is not installed: pip install django-static-mathjax (part of the [book] extra).") from None
+    return Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+
+
+def _copy_mathjax(app, exception):
+    import shutil
+    from pathlib import Path
+
+    if exception is not None or app.builder.format != "html":
+        return
+    source, target = mathjax_source(), Path(app.outdir) / "_static" / "mathjax"
+    for part in _MATHJAX_PARTS:
+        if (source / part).is_dir():
+            shutil.copytree(source / part, target / part, dirs_exist_ok=True)
+        else:
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / part, target / part)
+    shutil.copy2(source.parent / "LICENSE", target / "LICENSE")
 
 
 def _add_static(app):

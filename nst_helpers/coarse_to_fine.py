@@ -1,0 +1,95 @@
+"""Coarse to fine: optimise a small version of the picture first, upscale it, and continue at the next size.
+
+A step at half the size costs about a quarter as much, and the large shapes of the style (colour fields,
+big strokes) settle there; the full-size steps then only refine the details.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, replace
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ._tf import tf
+from .errors import InputError
+from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, load_image
+from .model import FeatureExtractor, load_feature_extractor
+from .optimize import LOSS_TERMS, StyleTransfer, TransferConfig, TransferResult, _as_batch
+
+import keras  # noqa: E402
+
+
+def upscale(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A pre-processed (1, h, w, 3) image resized (bicubic) to ``height`` x ``width``, kept in the valid range."""
+    resized = tf.image.resize(tf.convert_to_tensor(image, tf.float32), (height, width), method="bicubic")
+    return np.clip(resized.numpy(), PREPROCESSED_MIN, PREPROCESSED_MAX).astype(np.float32)
+
+
+def stage_sizes(max_dim: int, scales: Sequence[float]) -> list[int]:
+    """The ``max_dim`` of each stage: ``max_dim`` times each scale, rounded, at least 32 px."""
+    if not scales or any(not 0 < s <= 1 for s in scales) or list(scales) != sorted(scales):
+        raise InputError(f"scales must be increasing numbers in (0, 1]; got {list(scales)!r}.")
+    return [max(32, int(round(max_dim * s))) for s in scales]
+
+
+def run_coarse_to_fine(
+    content,
+    style,
+    config: TransferConfig,
+    scales: Sequence[float] = (0.25, 0.5, 1.0),
+    stage_steps: Sequence[int] | None = None,
+    extractor: FeatureExtractor | None = None,
+    backbone: str = "auto",
+    on_step: Callable[[int, int, tf.Variable], None] | None = None,
+    progress: bool = True,
+) -> TransferResult:
+    """Adam at each of the sizes ``config.max_dim * scale``, each stage starting from the previous result.
+
+    ``stage_steps`` gives the steps per stage (default: ``config.steps`` split equally). ``content`` and
+    ``style`` are loaded at each stage's size from the original files (or arrays). ``on_step(stage, step,
+    image)`` is called after every step with the image variable being optimised. The result has the history
+    of all stages one after the other and ``extra["stages"]``: (max_dim, steps, seconds) per stage.
+    """
+    sizes = stage_sizes(config.max_dim, scales)
+    if stage_steps is None:
+        stage_steps = [max(1, config.steps // len(sizes))] * len(sizes)
+    if len(stage_steps) != len(sizes) or any(int(n) < 1 for n in stage_steps):
+        raise InputError(f"stage_steps needs one whole number >= 1 per scale ({len(sizes)}); got {list(stage_steps)!r}.")
+    extractor = extractor or load_feature_extractor(backbone)
+    keras.utils.set_random_seed(config.seed)
+    history: dict[str, list[float]] = {k: [] for k in LOSS_TERMS}
+    stages, image, started = [], None, time.perf_counter()
+    for index, (size, steps) in enumerate(zip(sizes, stage_steps)):
+        stage_config = replace(config, max_dim=size, steps=int(steps), snapshots=0)
+        content_rgb = _reload(content, size)
+        start = None if image is None else upscale(image, content_rgb.shape[1], content_rgb.shape[2])
+        stage_started = time.perf_counter()
+        transfer = StyleTransfer(extractor, content_rgb, _reload(style, size), stage_config, start=start)
+        callback = None if on_step is None else (lambda step, losses, i=index, t=transfer: on_step(i, step, t.image))
+        result = transfer.run(callback=callback, progress=progress, description=f"stage {index + 1}/{len(sizes)}, {size} px")
+        for key in LOSS_TERMS:
+            history[key].extend(result.history[key])
+        image = transfer.image.numpy()  # the last iterate: the next stage continues from where this one stopped
+        stages.append((size, len(result.history["total"]), time.perf_counter() - stage_started))
+        if result.interrupted:
+            break
+    return TransferResult(
+        image=result.image, best_loss=result.best_loss, best_step=len(history["total"]) - len(result.history["total"]) + result.best_step,
+        history=history, snapshots=[], backbone=result.backbone, config=config,
+        seconds=time.perf_counter() - started, interrupted=result.interrupted,
+        extra={"stages": stages, "scales": list(scales), "stage_config": asdict(config)},
+    )
+
+
+def _reload(image, max_dim: int) -> np.ndarray:
+    """A sample name or path loaded at ``max_dim``; an array resized so its long side is ``max_dim``."""
+    if isinstance(image, (str, bytes)) or hasattr(image, "__fspath__"):
+        return load_image(image, max_dim)
+    array = _as_batch(image, 10**6)
+    height, width = array.shape[1:3]
+    scale = max_dim / max(height, width)
+    if scale >= 1:
+        return array
+    size = (max(1, round(height * scale)), max(1, round(width * scale)))
+    return tf.image.resize(array, size, method="area").numpy().astype(np.float32)

@@ -1,0 +1,74 @@
+"""Will a run fit in memory? An estimate of a train step's peak memory, checked before the run starts.
+
+The estimate counts the feature maps of every layer the step runs through (kept for the backward pass,
+plus their gradients and the temporaries of the convolutions) and the network's weights, with a factor
+measured on the book's backbones (``benchmarks/time_to_quality.py`` reports the measured peaks).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import InputError
+
+#: Bytes of memory per float32 activation value over a whole train step, measured (see the module docstring).
+BYTES_PER_ACTIVATION = 4 * 6
+#: The TensorFlow runtime, the weights (twice: kernels and flipped kernels) and the Adam state, roughly.
+FIXED_BYTES = 1.5 * 2**30
+
+
+def activation_values(model, image_shape: tuple[int, ...]) -> int:
+    """How many values the layers of a VGG-style ``model`` (convs and 2x2 poolings) produce for one image."""
+    height, width = int(image_shape[-3]), int(image_shape[-2])
+    total = 3 * height * width
+    for layer in model.layers:
+        if type(layer).__name__ == "MaxPooling2D":
+            height, width = max(1, height // 2), max(1, width // 2)
+            total += height * width * int(layer.output.shape[-1])
+        elif hasattr(layer, "filters"):
+            total += height * width * int(layer.filters)
+    return total
+
+
+def estimate_step_bytes(model, image_shape: tuple[int, ...]) -> int:
+    """Estimated peak memory of a train step on an image of ``image_shape`` (``(1, h, w, 3)`` or ``(h, w, 3)``)."""
+    return int(FIXED_BYTES + BYTES_PER_ACTIVATION * activation_values(model, image_shape))
+
+
+def available_bytes() -> int | None:
+    """Memory this process can still take: the cgroup's limit or the system's MemAvailable, the smaller; None if unknown."""
+    found = []
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) * 1024)
+    except OSError:
+        pass
+    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        try:
+            limit = Path(limit_file).read_text().strip()
+            if limit.isdigit() and int(limit) < 2**60:
+                found.append(int(limit) - int(Path(usage_file).read_text().strip()))
+        except (OSError, ValueError):
+            continue
+    return min(found) if found else None
+
+
+def check_memory(image_shape: tuple[int, ...], extractor) -> None:
+    """Raise :class:`InputError` before a run whose step would not fit in the memory left (CPU runs).
+
+    ``NST_SKIP_MEMORY_CHECK=1`` turns the check off (for machines where the estimate is wrong).
+    """
+    if os.environ.get("NST_SKIP_MEMORY_CHECK") == "1":
+        return
+    need, free = estimate_step_bytes(extractor.model, image_shape), available_bytes()
+    if free is None or need <= free:
+        return
+    height, width = int(image_shape[-3]), int(image_shape[-2])
+    gib = 2**30
+    raise InputError(
+        f"A {width}x{height} image needs about {need / gib:.1f} GiB for one step, but only {free / gib:.1f} GiB of "
+        f"memory is free. Use a smaller max_dim (the memory grows with the number of pixels), close other "
+        f"programs, or set NST_SKIP_MEMORY_CHECK=1 if you know it fits."
+    )
