@@ -13,7 +13,8 @@ import numpy as np
 
 from ._tf import tf
 from .errors import InputError
-from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, load_image
+from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, load_image, vgg_deprocess
+from .lbfgs import minimize_lbfgs
 from .model import FeatureExtractor, load_feature_extractor
 from .optimize import LOSS_TERMS, StyleTransfer, TransferConfig, TransferResult, _as_batch
 
@@ -41,16 +42,20 @@ def run_coarse_to_fine(
     stage_steps: Sequence[int] | None = None,
     extractor: FeatureExtractor | None = None,
     backbone: str = "auto",
-    on_step: Callable[[int, int, tf.Variable], None] | None = None,
+    optimizer: str = "adam",
+    on_step: Callable[[int, int, np.ndarray], bool | None] | None = None,
     progress: bool = True,
 ) -> TransferResult:
-    """Adam at each of the sizes ``config.max_dim * scale``, each stage starting from the previous result.
+    """Adam (or L-BFGS) at each of the sizes ``config.max_dim * scale``, each stage starting from the previous result.
 
-    ``stage_steps`` gives the steps per stage (default: ``config.steps`` split equally). ``content`` and
-    ``style`` are loaded at each stage's size from the original files (or arrays). ``on_step(stage, step,
-    image)`` is called after every step with the image variable being optimised. The result has the history
-    of all stages one after the other and ``extra["stages"]``: (max_dim, steps, seconds) per stage.
+    ``stage_steps`` gives the steps (L-BFGS: loss evaluations) per stage (default: ``config.steps`` split
+    equally). ``content`` and ``style`` are loaded at each stage's size from the original files (or arrays).
+    ``on_step(stage, step, image)`` is called after every step with the pre-processed image; returning True
+    ends that stage. The result has the history of all stages one after the other and ``extra["stages"]``:
+    (max_dim, steps, seconds) per stage.
     """
+    if optimizer not in ("adam", "lbfgs"):
+        raise InputError(f"optimizer must be 'adam' or 'lbfgs'; got {optimizer!r}.")
     sizes = stage_sizes(config.max_dim, scales)
     if stage_steps is None:
         stage_steps = [max(1, config.steps // len(sizes))] * len(sizes)
@@ -66,11 +71,21 @@ def run_coarse_to_fine(
         start = None if image is None else upscale(image, content_rgb.shape[1], content_rgb.shape[2])
         stage_started = time.perf_counter()
         transfer = StyleTransfer(extractor, content_rgb, _reload(style, size), stage_config, start=start)
-        callback = None if on_step is None else (lambda step, losses, i=index, t=transfer: on_step(i, step, t.image))
-        result = transfer.run(callback=callback, progress=progress, description=f"stage {index + 1}/{len(sizes)}, {size} px")
+        if optimizer == "adam":
+            callback = None if on_step is None else (
+                lambda step, losses, i=index, t=transfer: on_step(i, step, t.image.numpy()))
+            result = transfer.run(callback=callback, progress=progress,
+                                  description=f"stage {index + 1}/{len(sizes)}, {size} px")
+            image = transfer.image.numpy()  # the last iterate: the next stage continues from where this one stopped
+        else:
+            callback = None if on_step is None else (lambda step, x, losses, i=index: on_step(i, step, x))
+            best, stage_history = minimize_lbfgs(transfer, int(steps), on_evaluation=callback, progress=progress)
+            result = TransferResult(image=vgg_deprocess(best), best_loss=float(min(stage_history["total"])),
+                                    best_step=int(np.argmin(stage_history["total"])), history=stage_history,
+                                    snapshots=[], backbone=extractor.backbone, config=stage_config, seconds=0.0)
+            image = best
         for key in LOSS_TERMS:
             history[key].extend(result.history[key])
-        image = transfer.image.numpy()  # the last iterate: the next stage continues from where this one stopped
         stages.append((size, len(result.history["total"]), time.perf_counter() - stage_started))
         if result.interrupted:
             break

@@ -22,13 +22,13 @@ from typing import Callable
 
 import numpy as np
 from PIL import Image
-from scipy.optimize import Bounds, minimize
 from tqdm.auto import tqdm
 
 from . import runcache
 from ._tf import tf
 from .errors import InputError, OptimizationDivergedError
-from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, resize_like, to_uint8, vgg_deprocess, vgg_preprocess
+from .lbfgs import minimize_lbfgs
+from .images import resize_like, to_uint8, vgg_deprocess, vgg_preprocess
 from .losses import content_loss, gram_matrix, style_loss
 from .model import STYLE_LAYERS_VGG, FeatureExtractor, load_feature_extractor
 from .optimize import LOSS_TERMS, StyleTransfer, TransferConfig, TransferResult, _as_batch
@@ -158,10 +158,6 @@ def run_with_optimizer(content, style, config: TransferConfig, optimizer: keras.
     return _cached("optimizer", params, content, style, extractor, config, compute, cache)
 
 
-class _Budget(Exception):
-    """Raised inside the objective when L-BFGS has used up its evaluations."""
-
-
 def run_lbfgs(content, style, config: TransferConfig, extractor: FeatureExtractor | None = None,
               history_size: int = 10, progress: bool = False, cache: bool = True) -> TransferResult:
     """The book's loss minimised by L-BFGS-B (SciPy), with ``config.steps`` loss-and-gradient evaluations.
@@ -176,50 +172,16 @@ def run_lbfgs(content, style, config: TransferConfig, extractor: FeatureExtracto
     def compute() -> TransferResult:
         keras.utils.set_random_seed(config.seed)
         transfer = StyleTransfer(extractor, content, style, config)
-        shape = tuple(transfer.image.shape)
-
-        @tf.function
-        def loss_and_gradient(x):
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                terms = transfer.loss_terms(x)
-            return terms, tape.gradient(terms["total"], x)
-
-        history: dict[str, list[float]] = {k: [] for k in LOSS_TERMS}
         every = max(1, config.steps // config.snapshots) if config.snapshots else 0
-        best = {"loss": np.inf, "x": transfer.image.numpy()}
         snapshots: list[tuple[int, np.ndarray]] = []
-        bar = tqdm(total=config.steps, desc="L-BFGS", disable=not progress, leave=False)
 
-        def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
-            step = len(history["total"])
-            if step >= config.steps:
-                raise _Budget
-            x = flat.reshape(shape).astype(np.float32)
-            if every and step % every == 0 and len(snapshots) < config.snapshots:
-                snapshots.append((step, vgg_deprocess(x)))
-            terms, gradient = loss_and_gradient(tf.constant(x))
-            losses = {k: float(v) for k, v in terms.items()}
-            _check_finite(step, losses, "Lower the loss weights.")
-            for key in LOSS_TERMS:
-                history[key].append(losses[key])
-            if losses["total"] < best["loss"]:
-                best["loss"], best["x"] = losses["total"], x
-            bar.update(1)
-            return losses["total"], gradient.numpy().astype(np.float64).ravel()
+        def keep_snapshots(index: int, x: np.ndarray, losses: dict[str, float]) -> None:
+            if every and index % every == 0 and len(snapshots) < config.snapshots:
+                snapshots.append((index, vgg_deprocess(x)))
 
-        lower = np.broadcast_to(PREPROCESSED_MIN, shape).astype(np.float64).ravel()
-        upper = np.broadcast_to(PREPROCESSED_MAX, shape).astype(np.float64).ravel()
         started = time.perf_counter()
-        try:
-            minimize(objective, transfer.image.numpy().astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
-                     bounds=Bounds(lower, upper),
-                     options={"maxiter": config.steps, "maxfun": config.steps, "maxcor": int(history_size)})
-        except _Budget:
-            pass
-        finally:
-            bar.close()
-        return TransferResult(image=vgg_deprocess(best["x"]), best_loss=float(best["loss"]),
+        best, history = minimize_lbfgs(transfer, config.steps, history_size, keep_snapshots, progress)
+        return TransferResult(image=vgg_deprocess(best), best_loss=float(min(history["total"])),
                               best_step=int(np.argmin(history["total"])), history=history, snapshots=snapshots,
                               backbone=extractor.backbone, config=config, seconds=time.perf_counter() - started,
                               extra={"optimizer": "L-BFGS-B"})

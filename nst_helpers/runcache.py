@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import fastgrad, images, losses, model, optimize
+from . import coarse_to_fine, fastgrad, images, lbfgs, losses, model, optimize
 from .data import cache_dir, resolve_image
 from .model import FeatureExtractor, load_feature_extractor
 from .optimize import TransferConfig, TransferResult, run_style_transfer
@@ -39,7 +39,7 @@ def image_digest(image) -> str:
 
 def code_digest(*extra_files: str | os.PathLike[str]) -> str:
     """SHA-256 of the source of the modules that compute a run, plus ``extra_files`` (a caller's own module)."""
-    files = [Path(m.__file__) for m in (images, losses, fastgrad, model, optimize)] + [Path(f) for f in extra_files]
+    files = [Path(m.__file__) for m in (images, losses, fastgrad, model, optimize, lbfgs, coarse_to_fine)] + [Path(f) for f in extra_files]
     return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
 
 
