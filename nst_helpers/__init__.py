@@ -1,8 +1,10 @@
 """Helpers for the Neural Style Transfer book.
 
 Each module holds one idea and matches the chapter that teaches it: ``data`` (sample images), ``images``
-(loading and VGG pre-processing), ``model`` (backbones and the feature extractor), ``losses``, ``optimize``
-(the train step and loop), ``runcache`` (runs kept on disk), ``recipes`` (other optimisers and the sources'
+(loading and VGG pre-processing), ``model`` (backbones and the feature extractor), ``fastgrad`` (the frozen
+network run with cheap image gradients, optionally in bfloat16), ``memory`` (will a run fit?), ``losses``,
+``optimize`` (the train step and loop), ``lbfgs`` and ``coarse_to_fine`` (faster routes to the same loss),
+``time_to_quality`` (comparing them on one clock), ``runcache`` (runs kept on disk), ``recipes`` (other optimisers and the sources'
 recipes), ``display`` (figures), ``modes`` and ``notebook`` (chapter set-up), ``grading`` (the assignment's
 checks and ``nst-grade``), ``cli`` (``nst-stylize``).
 """

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from ._tf import tf
 from .coarse_to_fine import run_coarse_to_fine, upscale
@@ -142,10 +143,15 @@ def time_to(trace: list, target: float) -> float | None:
 
 def compare(opts: dict, methods=METHODS, budget: float = 1.5) -> dict:
     """The reference, then each method, in this process. Returns L_ref, T_ref and the results by name."""
-    results = {"reference": run_method("reference", opts, None, None)}
-    l_ref, t_ref = results["reference"]["best_loss"], results["reference"]["seconds"]
-    for name in methods:
-        results[name] = run_method(name, opts, l_ref, budget * t_ref)
+    with tqdm(total=1 + len(methods), desc="time to quality", leave=False) as bar:
+        bar.set_postfix_str("reference")
+        results = {"reference": run_method("reference", opts, None, None)}
+        l_ref, t_ref = results["reference"]["best_loss"], results["reference"]["seconds"]
+        for name in methods:
+            bar.update(1)
+            bar.set_postfix_str(name)
+            results[name] = run_method(name, opts, l_ref, budget * t_ref)
+        bar.update(1)
     return {"l_ref": l_ref, "t_ref": t_ref, "results": results}
 
 

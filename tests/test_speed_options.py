@@ -1,0 +1,111 @@
+"""The speed options: mixed precision, XLA, a given start, coarse to fine, L-BFGS, the memory check, time to quality."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import gradient_image
+from nst_helpers import memory
+from nst_helpers.coarse_to_fine import run_coarse_to_fine, stage_sizes, upscale
+from nst_helpers.errors import InputError
+from nst_helpers.images import PREPROCESSED_MAX, PREPROCESSED_MIN, vgg_preprocess
+from nst_helpers.lbfgs import minimize_lbfgs
+from nst_helpers.optimize import StyleTransfer, TransferConfig
+from nst_helpers.time_to_quality import run_method, summary_rows, time_to
+
+CONTENT = gradient_image(64, 48).astype(np.float32)
+STYLE = np.random.default_rng(7).integers(0, 256, size=(48, 64, 3)).astype(np.float32)
+
+
+def test_bfloat16_and_xla_steps_give_float32_losses_close_to_the_plain_step(extractor):
+    plain = StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64))
+    xla = StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64, jit_compile=True))
+    half = StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64, precision="bfloat16"))
+    assert half.extractor.compute_dtype == "bfloat16" and plain.extractor.compute_dtype == "float32"
+    losses = [float(t.train_step()["total"]) for t in (plain, xla, half)]
+    assert losses[1] == pytest.approx(losses[0], rel=1e-4)
+    assert losses[2] == pytest.approx(losses[0], rel=0.05) and losses[2] != losses[0]
+
+
+def test_bad_speed_settings_are_named():
+    with pytest.raises(InputError, match="precision"):
+        TransferConfig(precision="half")
+    with pytest.raises(InputError, match="jit_compile"):
+        TransferConfig(jit_compile="yes")
+
+
+def test_a_given_start_is_used_and_must_fit(extractor):
+    start = vgg_preprocess(np.full((1, 48, 64, 3), 128.0, np.float32))
+    transfer = StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64), start=start)
+    np.testing.assert_allclose(transfer.image.numpy(), start)
+    with pytest.raises(InputError, match="start has shape"):
+        StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64), start=start[:, :10])
+
+
+def test_upscale_keeps_the_valid_range():
+    rng = np.random.default_rng(0)
+    image = rng.uniform(PREPROCESSED_MIN, PREPROCESSED_MAX, size=(1, 12, 16, 3)).astype(np.float32)
+    big = upscale(image, 24, 32)
+    assert big.shape == (1, 24, 32, 3)
+    assert np.all(big >= PREPROCESSED_MIN - 1e-4) and np.all(big <= PREPROCESSED_MAX + 1e-4)
+
+
+def test_stage_sizes():
+    assert stage_sizes(384, (0.25, 0.5, 1.0)) == [96, 192, 384]
+    assert stage_sizes(64, (0.25, 1.0)) == [32, 64]
+    for bad in [(), (0.5, 0.25), (0.0, 1.0), (1.5,)]:
+        with pytest.raises(InputError, match="scales"):
+            stage_sizes(256, bad)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_coarse_to_fine_runs_each_stage_and_ends_at_full_size(extractor, optimizer):
+    seen = []
+    result = run_coarse_to_fine(CONTENT, STYLE, TransferConfig(max_dim=64, steps=6), scales=(0.5, 1.0),
+                                stage_steps=(3, 3), extractor=extractor, optimizer=optimizer,
+                                on_step=lambda stage, step, x: seen.append((stage, x.shape[1:3])), progress=False)
+    assert result.image.shape == (48, 64, 3)
+    assert [s[0] for s in result.extra["stages"]] == [32, 64]
+    assert {shape for stage, shape in seen if stage == 0} == {(24, 32)}
+    assert {shape for stage, shape in seen if stage == 1} == {(48, 64)}
+    assert len(result.history["total"]) == 6
+    with pytest.raises(InputError, match="optimizer"):
+        run_coarse_to_fine(CONTENT, STYLE, TransferConfig(max_dim=64), extractor=extractor, optimizer="sgd")
+
+
+def test_lbfgs_lowers_the_loss_within_its_budget_and_bounds(extractor):
+    transfer = StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64))
+    best, history = minimize_lbfgs(transfer, evaluations=8)
+    assert len(history["total"]) <= 8
+    assert min(history["total"]) < 0.9 * history["total"][0]
+    assert np.all(best >= PREPROCESSED_MIN - 1e-3) and np.all(best <= PREPROCESSED_MAX + 1e-3)
+    stopped = minimize_lbfgs(StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64)), 8,
+                             on_evaluation=lambda i, x, losses: i == 1)[1]
+    assert len(stopped["total"]) == 2
+
+
+def test_memory_estimate_grows_with_pixels_and_a_too_large_image_is_refused(extractor, monkeypatch):
+    small = memory.estimate_step_bytes(extractor.model, (1, 256, 256, 3))
+    large = memory.estimate_step_bytes(extractor.model, (1, 512, 512, 3))
+    assert large - memory.FIXED_BYTES == pytest.approx(4 * (small - memory.FIXED_BYTES), rel=0.02)
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2**30)
+    with pytest.raises(InputError, match="needs about .* GiB .* smaller max_dim"):
+        StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64))
+    monkeypatch.setenv("NST_SKIP_MEMORY_CHECK", "1")
+    StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64))
+
+
+def test_time_to_quality_reference_and_a_method(samples_available):
+    if not samples_available:
+        pytest.skip("the sample images are not available (set NST_DATA_DIR)")
+    opts = {"size": 48, "steps": 4, "eval_every": 2, "backbone": "vgg16-hed", "content": "turtle",
+            "style": "great_wave", "coarse_steps": [2, 2], "coarse_evals": [2, 2]}
+    reference = run_method("reference", opts, None, None)
+    assert len(reference["trace"]) == 4 and reference["steps"] == 4
+    l_ref = reference["best_loss"]
+    assert l_ref == min(loss for _, loss in reference["trace"])
+    lbfgs = run_method("lbfgs", opts, l_ref, 60.0)
+    assert time_to(lbfgs["trace"], l_ref) is not None and lbfgs["trace"][-1][1] <= l_ref
+    rows = summary_rows({"l_ref": l_ref, "t_ref": reference["seconds"], "results": {"reference": reference, "lbfgs": lbfgs}})
+    assert rows[0]["ratio"] == 1.0 and rows[1]["ratio"] > 0
+    assert time_to([(1.0, 5.0), (2.0, 3.0)], 4.0) == 2.0 and time_to([(1.0, 5.0)], 4.0) is None
