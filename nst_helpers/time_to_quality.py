@@ -78,8 +78,9 @@ def run_method(name: str, opts: dict, l_ref: float | None, t_budget: float | Non
         trace.append((seconds, loss))
         if loss < state["best"]:
             state["best"], state["image"] = loss, image
-        done = l_ref is not None and loss <= l_ref and name not in FULL_LENGTH
-        return done or (t_budget is not None and seconds > t_budget)
+        if name in FULL_LENGTH:  # these run their N steps, whatever the loss and the time
+            return False
+        return (l_ref is not None and loss <= l_ref) or (t_budget is not None and seconds > t_budget)
 
     def measured(clock: Clock, x: np.ndarray) -> bool:
         """Evaluate ``x`` at S px with the clock paused."""

@@ -109,3 +109,14 @@ def test_time_to_quality_reference_and_a_method(samples_available):
     rows = summary_rows({"l_ref": l_ref, "t_ref": reference["seconds"], "results": {"reference": reference, "lbfgs": lbfgs}})
     assert rows[0]["ratio"] == 1.0 and rows[1]["ratio"] > 0
     assert time_to([(1.0, 5.0), (2.0, 3.0)], 4.0) == 2.0 and time_to([(1.0, 5.0)], 4.0) is None
+
+
+def test_full_length_methods_ignore_the_time_budget(samples_available):
+    if not samples_available:
+        pytest.skip("the sample images are not available (set NST_DATA_DIR)")
+    opts = {"size": 48, "steps": 3, "eval_every": 2, "backbone": "vgg16-hed", "content": "turtle",
+            "style": "great_wave", "coarse_steps": [2, 2], "coarse_evals": [2, 2]}
+    bf16 = run_method("adam-bf16", opts, l_ref=1.0, t_budget=0.0)
+    assert bf16["steps"] == 3 and len(bf16["trace"]) == 2  # evaluated every 2 steps and at the end
+    lbfgs = run_method("lbfgs", opts, l_ref=0.0, t_budget=0.0)
+    assert lbfgs["steps"] == 1  # the budget stops the others at once
