@@ -27,7 +27,6 @@ import datetime
 import json
 import multiprocessing
 import os
-import resource
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -37,7 +36,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nst_helpers.time_to_quality import METHODS, cpu_has_bf16, run_method, summary_rows, time_to  # noqa: E402
+from nst_helpers.time_to_quality import (  # noqa: E402
+    METHODS, cpu_has_bf16, peak_rss_gib, run_method, summary_rows, time_to)
 
 TARGET_RATIO = 4.0
 BF16_TARGET = 1.5
@@ -63,7 +63,7 @@ def memory_check(opts: dict, check_size: int) -> dict:
     except InputError as exc:
         message = str(exc)
     return {"size": check_size, "image_shape": list(content.shape), "seconds_per_step": step_s,
-            "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+            "peak_rss_gib": peak_rss_gib(),
             "estimate_gib": estimate_step_bytes(extractor.model, content.shape) / 2**30,
             "available_gib": (available_bytes() or 0) / 2**30, "too_large_shape": list(huge), "too_large_error": message}
 

@@ -11,7 +11,7 @@ Used by chapter 7 (in the notebook's process) and by ``benchmarks/time_to_qualit
 """
 from __future__ import annotations
 
-import resource
+import sys
 import time
 from pathlib import Path
 
@@ -134,7 +134,17 @@ def run_method(name: str, opts: dict, l_ref: float | None, t_budget: float | Non
     seconds = clock.now()
     return {"name": name, "trace": trace, "seconds": seconds, "steps": state["steps"], "best_loss": state["best"],
             "image": vgg_deprocess(state["image"]) if state["image"] is not None else None,
-            "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
+            "peak_rss_gib": peak_rss_gib()}
+
+
+def peak_rss_gib() -> float:
+    """This process's peak resident memory in GiB (NaN where the platform does not report it)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return float("nan")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**30 if sys.platform == "darwin" else peak / 2**20  # bytes on macOS, KiB on Linux
 
 
 def time_to(trace: list, target: float) -> float | None:
