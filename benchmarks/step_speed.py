@@ -21,7 +21,7 @@ than 5 % of the CPUs are printed as well.
 ``--experiments`` adds variants of the project's step, timed in the same interleaved rounds:
 ``xla`` (the same ``_train_step`` under ``tf.function(jit_compile=True)``) and ``keras-autodiff`` (the
 network run as a Keras model, its input gradients left to automatic differentiation instead of the forward
-convolutions of :mod:`nst_helpers.fastgrad`). Two variants of the blog loop explain its cost: ``blog-no-kernel-grads``
+convolutions of :mod:`nst_helpers.speed.fastgrad`). Two variants of the blog loop explain its cost: ``blog-no-kernel-grads``
 (eager, with the unused kernel gradients that eager execution computes replaced by zeros) and
 ``blog-compiled`` (the blog post's step compiled with ``tf.function``). Thread and oneDNN settings are read by TensorFlow at start-up, so compare those
 by running the script again with ``TF_NUM_INTEROP_THREADS``, ``TF_NUM_INTRAOP_THREADS`` or

@@ -13,7 +13,7 @@ XLA), ``coarse-to-fine`` (Adam at S/4, S/2, then S), ``lbfgs`` (SciPy's L-BFGS-B
 ``coarse-to-fine+lbfgs``. The two Adam variants run the full N steps, so their final loss can be compared
 with L_ref. Each method runs in its own process, so its peak memory (resident set) is its own. With
 ``--check-size 1024`` a few steps at that size report the peak memory against the estimate of
-``nst_helpers.memory``, and the error for an image too large for this machine is shown.
+``nst_helpers.speed.memory``, and the error for an image too large for this machine is shown.
 
 Run from the repository root (a quiet machine: timings are compared within the run)::
 
@@ -36,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nst_helpers.time_to_quality import (  # noqa: E402
+from nst_helpers.speed.time_to_quality import (  # noqa: E402
     METHODS, cpu_has_bf16, peak_rss_gib, run_method, summary_rows, time_to)
 
 TARGET_RATIO = 4.0
@@ -47,7 +47,7 @@ def memory_check(opts: dict, check_size: int) -> dict:
     """A few steps at ``check_size`` px: the measured peak memory against the estimate; then the too-large error."""
     from nst_helpers import TransferConfig, StyleTransfer, load_feature_extractor, load_image
     from nst_helpers.errors import InputError
-    from nst_helpers.memory import available_bytes, check_memory, estimate_step_bytes
+    from nst_helpers.speed.memory import available_bytes, check_memory, estimate_step_bytes
 
     extractor = load_feature_extractor(opts["backbone"])
     content, style = load_image(opts["content"], check_size), load_image(opts["style"], check_size)

@@ -9,13 +9,13 @@ A sample is looked up in three places, in this order:
 from __future__ import annotations
 
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ImageNotFoundError, InputError
+from .files import atomic_write
 
 DATA_DIR_ENV = "NST_DATA_DIR"
 CACHE_DIR_ENV = "NST_CACHE_DIR"
@@ -123,17 +123,14 @@ def data_dir() -> Path | None:
 
 def _download(url: str, target: Path, timeout: float) -> None:
     """Fetch ``url`` into ``target`` atomically: a temporary file, then a rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".part-", suffix=target.suffix)
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=timeout) as response:
+
+    def fetch(tmp: Path) -> None:
+        with tmp.open("wb") as out, urllib.request.urlopen(request, timeout=timeout) as response:
             while chunk := response.read(1 << 16):
                 out.write(chunk)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+
+    atomic_write(target, fetch)
 
 
 def sample_path(name: str, download: bool = True, timeout: float = DOWNLOAD_TIMEOUT_S) -> Path:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +9,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .data import resolve_image
 from .errors import InputError
+from .files import atomic_write
+from .validate import whole_number
 
 #: Per-channel means (B, G, R) that the Caffe-trained VGG networks subtract.
 VGG_MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)
@@ -21,8 +22,7 @@ PREPROCESSED_MAX = 255.0 - VGG_MEAN_BGR
 
 
 def _check_max_dim(max_dim: int) -> None:
-    if isinstance(max_dim, bool) or not isinstance(max_dim, (int, np.integer)) or max_dim < MIN_SIDE:
-        raise InputError(f"max_dim must be a whole number of pixels, at least {MIN_SIDE}; got {max_dim!r}.")
+    whole_number("max_dim (pixels)", max_dim, MIN_SIDE)
 
 
 def _to_rgb(img: Image.Image, source: str) -> Image.Image:
@@ -131,14 +131,31 @@ def save_image(image, path: str | os.PathLike[str]) -> Path:
     target = Path(path)
     if target.suffix.lower() not in Image.registered_extensions():
         raise InputError(f"Pillow cannot write {target.suffix or 'extension-less'!r} files; use .png or .jpg for {target}.")
-    pixels = to_uint8(image)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix)
-    os.close(fd)
-    try:
-        Image.fromarray(pixels).save(tmp_name)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return target
+    pixels = Image.fromarray(to_uint8(image))
+    return atomic_write(target, pixels.save)
+
+
+def image_batch(image, max_dim: int | None = None) -> np.ndarray:
+    """Any image input as a float32 RGB batch of one, values 0-255, shape (1, h, w, 3).
+
+    ``image`` is a sample name or a path (loaded with :func:`load_image` at ``max_dim``), or an array or tensor
+    of shape (h, w, 3) or (1, h, w, 3), which is resized (area averaging) when its long side exceeds ``max_dim``.
+    """
+    if isinstance(image, (str, bytes)) or hasattr(image, "__fspath__"):
+        return load_image(image, 512 if max_dim is None else max_dim)
+    if max_dim is not None:
+        _check_max_dim(max_dim)
+    array = np.asarray(image, dtype=np.float32)
+    array = array[np.newaxis] if array.ndim == 3 else array
+    if array.ndim != 4 or array.shape[0] != 1 or array.shape[-1] != 3:
+        raise InputError(f"An image array must have shape (h, w, 3) or (1, h, w, 3); got {np.shape(image)}.")
+    if not np.all(np.isfinite(array)):
+        raise InputError("The image array contains NaN or infinite values; pass RGB values in [0, 255].")
+    height, width = array.shape[1:3]
+    if max_dim is None or max(height, width) <= max_dim:
+        return array
+    from ._tf import import_tensorflow
+
+    scale = max_dim / max(height, width)
+    size = (max(1, round(height * scale)), max(1, round(width * scale)))
+    return import_tensorflow().image.resize(array, size, method="area").numpy().astype(np.float32)

@@ -12,6 +12,7 @@ Two backbones are available:
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import urllib.request
@@ -20,9 +21,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
+
 from ._tf import tf
 from .errors import InputError, WeightsError
-from .fastgrad import COMPUTE_DTYPES, FrozenConvStack, supports_fast_gradients
+from .speed.fastgrad import COMPUTE_DTYPES, FrozenConvStack, supports_fast_gradients
 
 import keras  # noqa: E402  (imported after TensorFlow's quiet start)
 
@@ -119,6 +122,7 @@ class FeatureExtractor:
             raise InputError(f"compute_dtype={compute_dtype!r} needs a plain VGG convolution stack; {backbone.label} is not one.")
         self.fast_gradients = (fast_gradients or compute_dtype != "float32") and handled
         self._runner = FrozenConvStack(self.model, compute_dtype) if self.fast_gradients else None
+        self._weights_digest: str | None = None
 
     def variant(self, fast_gradients: bool | None = None, compute_dtype: str | None = None) -> "FeatureExtractor":
         """The same backbone and layers, run another way (``None`` keeps this extractor's setting)."""
@@ -134,6 +138,17 @@ class FeatureExtractor:
             style={n: maps[n] for n in self.backbone.style_layers},
             content={n: maps[n] for n in self.backbone.content_layers},
         )
+
+    def weights_digest(self) -> str:
+        """SHA-256 of the network's weights (the values themselves, whatever file they came from)."""
+        if self._weights_digest is None:
+            digest = hashlib.sha256()
+            for weight in self.model.weights:
+                value = np.ascontiguousarray(keras.ops.convert_to_numpy(weight))
+                digest.update(f"{weight.path}:{value.dtype}:{value.shape}".encode())
+                digest.update(value.tobytes())
+            self._weights_digest = digest.hexdigest()
+        return self._weights_digest
 
     @property
     def layer_shapes(self) -> dict[str, tuple]:

@@ -2,9 +2,13 @@
 
     python scripts/refresh_notebooks.py            # every chapter of every edition
     python scripts/refresh_notebooks.py book/en/04_content_loss.md
+    python scripts/refresh_notebooks.py --keep-outputs book/*/06_optimization.md
 
 Each notebook is executed in quick mode (NST_MODE=quick); only the outputs of cells tagged
-``nbval-check-output`` are kept (the numbers nbval compares), so no image lands in git.
+``nbval-check-output`` are kept (the numbers nbval compares), so no image lands in git. With
+``--keep-outputs`` nothing is executed: the code of the cells is taken from the source and the checked outputs
+from the existing notebook, cell by cell (the cells must be the same in number and kind); nbval then checks
+that the new code still produces them.
 """
 from __future__ import annotations
 
@@ -64,11 +68,30 @@ def refresh(source: Path) -> Path:
     return target
 
 
+def resync(source: Path) -> Path:
+    """Rewrite the notebook of ``source`` with the source's cells and the existing notebook's checked outputs."""
+    target = notebook_path(source)
+    notebook, old = jupytext.read(source), nbformat.read(target, as_version=4)
+    kinds = [c.cell_type for c in notebook.cells]
+    if kinds != [c.cell_type for c in old.cells]:
+        raise SystemExit(f"{source}: the cells changed in number or kind; run without --keep-outputs to execute it.")
+    for cell, before in zip(notebook.cells, old.cells):
+        if "id" in before:
+            cell.id = before.id
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = before.outputs, before.execution_count
+    notebook.metadata["kernelspec"] = old.metadata.get("kernelspec", {})
+    keep_checked_outputs(notebook)
+    target.write_text(jupytext.writes(notebook, fmt="ipynb"), encoding="utf-8")
+    return target
+
+
 def main(argv: list[str]) -> int:
-    sources = [Path(a).resolve() for a in argv] or chapter_sources()
+    keep = "--keep-outputs" in argv
+    sources = [Path(a).resolve() for a in argv if a != "--keep-outputs"] or chapter_sources()
     for source in sources:
-        print(f"refreshing {notebook_path(source).relative_to(REPO)}", flush=True)
-        refresh(source)
+        print(f"{'resyncing' if keep else 'refreshing'} {notebook_path(source).relative_to(REPO)}", flush=True)
+        (resync if keep else refresh)(source)
     return 0
 
 

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_IMAGES = REPO.parent / "shared" / "nst-data" / "images"
+from helpers import SHARED_IMAGES, gradient_image
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -22,9 +21,14 @@ def data_dir_and_offline_cache(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def samples_available() -> bool:
+def samples() -> Path:
+    """The folder of the six sample images; the test is skipped (and fails under CI) when they are missing."""
     folder = os.environ.get("NST_DATA_DIR")
-    return bool(folder) and (Path(folder) / "Green_Sea_Turtle_grazing_seagrass.jpg").is_file()
+    if folder and (Path(folder) / "Green_Sea_Turtle_grazing_seagrass.jpg").is_file():
+        return Path(folder)
+    if os.environ.get("CI"):
+        pytest.fail("CI must provide the sample images: set NST_DATA_DIR (see .ci/run).")
+    pytest.skip("the sample images are not available here (set NST_DATA_DIR)")
 
 
 @pytest.fixture(scope="session")
@@ -32,13 +36,6 @@ def extractor():
     from nst_helpers.model import load_feature_extractor
 
     return load_feature_extractor("vgg16-hed")
-
-
-def gradient_image(width: int, height: int) -> np.ndarray:
-    """An RGB test picture whose three channels differ, so channel swaps and flips are visible."""
-    x = np.linspace(0, 255, width)[np.newaxis, :].repeat(height, 0)
-    y = np.linspace(0, 255, height)[:, np.newaxis].repeat(width, 1)
-    return np.stack([x, y, np.full_like(x, 60.0)], axis=-1).astype(np.uint8)
 
 
 @pytest.fixture

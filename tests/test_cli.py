@@ -7,9 +7,7 @@ from PIL import Image
 from nst_helpers.cli import main
 
 
-def test_stylize_samples_writes_a_png_and_names_the_backbone(tmp_path, capsys, samples_available):
-    if not samples_available:
-        pytest.skip("sample images not available (set NST_DATA_DIR)")
+def test_stylize_samples_writes_a_png_and_names_the_backbone(tmp_path, capsys, samples):
     out = tmp_path / "out.png"
     code = main(["turtle", "great_wave", "-o", str(out), "--size", "64", "--steps", "3", "--backbone", "vgg16-hed", "--quiet"])
     assert code == 0

@@ -34,16 +34,30 @@ def test_offline_and_missing_names_the_image_and_both_remedies(tmp_path, monkeyp
     monkeypatch.setenv("NST_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("NST_CACHE_DIR", str(tmp_path / "cache"))
 
-    def offline(*args, **kwargs):
-        raise urllib.error.URLError("no network")
+    class Broken:
+        """A response that sends some bytes, then loses the connection."""
 
-    monkeypatch.setattr(data, "_download", offline)
+        sent = False
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self, size):
+            if not Broken.sent:
+                Broken.sent = True
+                return b"half a jpeg"
+            raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(data.urllib.request, "urlopen", lambda *args, **kwargs: Broken())
     with pytest.raises(ImageNotFoundError) as info:
         data.sample_path("kandinsky")
     message = str(info.value)
-    assert "'kandinsky'" in message and "no network" in message
+    assert Broken.sent and "'kandinsky'" in message and "no network" in message
     assert "set NST_DATA_DIR" in message and "pass the path" in message
-    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
+    assert list((tmp_path / "cache").iterdir()) == []  # the half-written file is gone
 
 
 def test_download_goes_to_the_cache_atomically(tmp_path, monkeypatch):
@@ -68,12 +82,14 @@ def test_download_goes_to_the_cache_atomically(tmp_path, monkeypatch):
         server.shutdown()
 
 
-def test_resolve_image_paths_and_names(tmp_path, samples_available):
+def test_resolve_image_paths_and_names(tmp_path):
     with pytest.raises(ImageNotFoundError, match="Image file not found"):
         data.resolve_image(tmp_path / "nope.png")
     with pytest.raises(ImageNotFoundError, match="Image file not found"):
         data.resolve_image("holiday.jpg")
     with pytest.raises(InputError, match="Unknown sample image 'mona'"):
         data.resolve_image("mona")
-    if samples_available:
-        assert data.resolve_image("turtle").name == "Green_Sea_Turtle_grazing_seagrass.jpg"
+
+
+def test_sample_names_resolve_to_their_files(samples):
+    assert data.resolve_image("turtle") == samples / "Green_Sea_Turtle_grazing_seagrass.jpg"

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from nst_helpers.errors import InputError
-from nst_helpers.fastgrad import FrozenConvStack, conv2d_same, flip_kernel, supports_fast_gradients
+from nst_helpers.speed.fastgrad import FrozenConvStack, conv2d_same, flip_kernel, supports_fast_gradients
 from nst_helpers.losses import gram_matrix
 
 

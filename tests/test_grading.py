@@ -155,7 +155,7 @@ def broken_batch(teacher, tmp_path_factory):
     (folder / "bad_json.ipynb").write_text('{"cells": [{"cell_type": "code", "source": "x = 1"', encoding="utf-8")
     before = digests(folder)
     out = tmp_path_factory.mktemp("gradebook")
-    from nst_helpers import grade_cli
+    from nst_helpers.grading import cli as grade_cli
 
     code = grade_cli.main([str(folder), "--out", str(out), "--jobs", "2", "--timeout", "40", "--quiet"])
     return folder, before, out, code

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import gradient_image
+from helpers import gradient_image
 from nst_helpers.errors import ImageNotFoundError, InputError
 from nst_helpers.images import (
     MIN_SIDE,
@@ -140,8 +140,6 @@ def test_preprocess_round_trip_is_exact_on_integers():
 def test_deprocess_clips_to_the_pixel_range():
     bgr = np.array([[[[-500.0, 0.0, 500.0]]]], dtype=np.float32)
     assert vgg_deprocess(bgr).tolist() == [[[255, 117, 0]]]
-    assert np.allclose(PREPROCESSED_MIN, -VGG_MEAN_BGR)
-    assert np.allclose(PREPROCESSED_MAX, 255 - VGG_MEAN_BGR)
 
 
 def test_save_image_is_atomic_and_leaves_nothing_on_failure(tmp_path):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import h5py
@@ -68,16 +69,18 @@ def test_auto_falls_back_to_the_offline_backbone_with_a_warning(monkeypatch, tmp
     assert extractor.backbone.offline and "offline backbone" in extractor.backbone.note
 
 
-def test_reachability_check_is_bounded_by_its_timeout():
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)  # accepts the connection but never answers
+def test_reachability_check_is_bounded_by_its_timeout(monkeypatch):
+    release = threading.Event()
+
+    def never_answers(*args, **kwargs):
+        release.wait()  # a server that accepts and never replies, name look-up included
+        raise OSError("released")
+
+    monkeypatch.setattr(model.urllib.request, "urlopen", never_answers)
     try:
-        started = time.perf_counter()
-        assert model._url_reachable(f"http://127.0.0.1:{server.getsockname()[1]}/w.h5", timeout=0.5) is False
-        assert time.perf_counter() - started < 2.0
+        assert model._url_reachable("http://example.invalid/w.h5", timeout=0.2) is False
     finally:
-        server.close()
+        release.set()
 
 
 def test_corrupt_weights_file(tmp_path):

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import gradient_image
+from helpers import gradient_image
 from nst_helpers.errors import InputError, OptimizationDivergedError
 from nst_helpers.images import PREPROCESSED_MAX, PREPROCESSED_MIN
 from nst_helpers.optimize import StyleTransfer, TransferConfig, run_style_transfer
@@ -59,8 +59,8 @@ def test_nan_pixels_are_refused(extractor):
 
 
 def test_ctrl_c_returns_the_best_image_so_far(extractor):
-    def interrupt(step, losses):
-        if step == 2:
+    def interrupt(evaluation):
+        if evaluation.step == 2:
             raise KeyboardInterrupt
 
     result = run_style_transfer(CONTENT, STYLE, extractor=extractor, steps=50, max_dim=64, progress=False, callback=interrupt)
@@ -70,7 +70,7 @@ def test_ctrl_c_returns_the_best_image_so_far(extractor):
 
 def test_callback_can_stop_early(extractor):
     result = run_style_transfer(CONTENT, STYLE, extractor=extractor, steps=50, max_dim=64, progress=False,
-                                callback=lambda step, losses: step == 1)
+                                callback=lambda evaluation: evaluation.step == 1)
     assert len(result.history["total"]) == 2 and not result.interrupted
 
 

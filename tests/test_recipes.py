@@ -9,38 +9,26 @@ from nst_helpers import Backbone, FeatureExtractor, TransferConfig, run_style_tr
 from nst_helpers.errors import InputError
 from nst_helpers.images import vgg_preprocess
 from nst_helpers.losses import content_loss, gram_matrix, style_loss
+from helpers import toy_extractor
+from nst_helpers.book.runcache import cached
+from nst_helpers.colour import luminance_image, preserve_colors, rgb_to_yiq, yiq_to_rgb
+from nst_helpers.images import resize_like
 from nst_helpers.recipes import (
     CourseraRecipe,
     PyTorchRecipe,
     coursera_start,
     imagenet_normalize,
-    luminance_image,
-    preserve_colors,
-    resize_like,
-    rgb_to_yiq,
     run_coursera_recipe,
     run_lbfgs,
     run_pytorch_recipe,
     run_with_optimizer,
     unit_to_vgg_input,
-    yiq_to_rgb,
 )
 
 
 @pytest.fixture(scope="module")
 def toy() -> FeatureExtractor:
-    """Two small convolutions with fixed weights: fast, and deterministic."""
-    rng = np.random.default_rng(0)
-    inputs = keras.Input((None, None, 3))
-    low = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="low")(inputs)
-    high = keras.layers.Conv2D(8, 3, strides=2, padding="same", activation="relu", name="high")(low)
-    network = keras.Model(inputs, high)
-    for layer in network.layers[1:]:
-        kernel, bias = layer.get_weights()
-        layer.set_weights([rng.normal(0, 0.05, kernel.shape).astype(np.float32), np.zeros_like(bias)])
-    spec = Backbone("toy", "toy network", content_layers=("high",), style_layers=("low", "high"),
-                    content_weight=1.0, style_weight=1.0, offline=True)
-    return FeatureExtractor(network, spec)
+    return toy_extractor()
 
 
 @pytest.fixture
@@ -127,7 +115,7 @@ def test_run_with_adam_reproduces_the_book_loop(toy, images):
     content, style = images
     config = TransferConfig(steps=4, snapshots=0)
     adam = keras.optimizers.Adam(learning_rate=5.0, beta_1=0.99, epsilon=0.1)
-    ours = run_with_optimizer(content, style, config, adam, extractor=toy, cache=False)
+    ours = run_with_optimizer(content, style, config, adam, extractor=toy)
     book = run_style_transfer(content, style, config, extractor=toy, progress=False)
     assert np.allclose(ours.history["total"], book.history["total"], rtol=1e-6)
     assert np.array_equal(ours.image, book.image)
@@ -136,8 +124,8 @@ def test_run_with_adam_reproduces_the_book_loop(toy, images):
 def test_run_with_rmsprop_lowers_the_loss_and_uses_a_fresh_optimizer(toy, images):
     content, style = images
     rmsprop = keras.optimizers.RMSprop(learning_rate=2.0)
-    first = run_with_optimizer(content, style, TransferConfig(steps=6, snapshots=2), rmsprop, extractor=toy, cache=False)
-    again = run_with_optimizer(content, style, TransferConfig(steps=6, snapshots=2), rmsprop, extractor=toy, cache=False)
+    first = run_with_optimizer(content, style, TransferConfig(steps=6, snapshots=2), rmsprop, extractor=toy)
+    again = run_with_optimizer(content, style, TransferConfig(steps=6, snapshots=2), rmsprop, extractor=toy)
     assert len(first.history["total"]) == 6 and [s for s, _ in first.snapshots] == [0, 3]
     assert first.best_loss < first.history["total"][0]
     assert np.allclose(first.history["total"], again.history["total"])  # no state carried over between runs
@@ -150,7 +138,7 @@ def test_run_with_optimizer_refuses_other_objects(toy, images):
 
 def test_lbfgs_uses_exactly_its_budget_and_lowers_the_loss(toy, images):
     content, style = images
-    result = run_lbfgs(content, style, TransferConfig(steps=7, snapshots=0), extractor=toy, cache=False)
+    result = run_lbfgs(content, style, TransferConfig(steps=7, snapshots=0), extractor=toy)
     assert len(result.history["total"]) == 7
     assert result.best_loss == min(result.history["total"]) < result.history["total"][0]
     assert result.image.shape == (16, 16, 3) and result.image.dtype == np.uint8
@@ -159,11 +147,11 @@ def test_lbfgs_uses_exactly_its_budget_and_lowers_the_loss(toy, images):
 def test_runs_are_cached(toy, images):
     content, style = images
     config = TransferConfig(steps=3, snapshots=0)
-    first = run_lbfgs(content, style, config, extractor=toy)
-    second = run_lbfgs(content, style, config, extractor=toy)
+    first = cached(run_lbfgs, content, style, config, extractor=toy)
+    second = cached(run_lbfgs, content, style, config, extractor=toy)
     assert second.extra.get("from_cache") and not first.extra.get("from_cache")
     assert np.array_equal(first.image, second.image) and first.history["total"] == second.history["total"]
-    other = run_lbfgs(content, style, config, extractor=toy, history_size=3)
+    other = cached(run_lbfgs, content, style, config, extractor=toy, history_size=3)
     assert not other.extra.get("from_cache")
 
 
@@ -178,7 +166,7 @@ def small_pair():
 def test_pytorch_recipe_starts_from_content_with_its_style_loss(extractor, small_pair):
     content, style = small_pair
     recipe = PyTorchRecipe(steps=2, max_dim=40)
-    result = run_pytorch_recipe(content, style, recipe, extractor=extractor, cache=False)
+    result = run_pytorch_recipe(content, style, recipe, extractor=extractor)
     # The first loss is that of the content image itself: no content loss, and the summed PyTorch style loss.
     reader = FeatureExtractor(extractor.model, extractor.backbone.with_layers(recipe.content_layers, recipe.style_layers))
     mine = reader(unit_to_vgg_input(content / 255.0)).style
@@ -192,7 +180,7 @@ def test_pytorch_recipe_starts_from_content_with_its_style_loss(extractor, small
 def test_coursera_recipe_starts_from_noisy_content(extractor, small_pair):
     content, style = small_pair
     recipe = CourseraRecipe(steps=2, max_dim=40)
-    result = run_coursera_recipe(content, style, recipe, extractor=extractor, cache=False)
+    result = run_coursera_recipe(content, style, recipe, extractor=extractor)
     reader = FeatureExtractor(extractor.model, extractor.backbone.with_layers(None, recipe.style_layers))
     start = coursera_start(content / 255.0, 0.25, 272)
     features = reader(unit_to_vgg_input(start))
@@ -206,8 +194,10 @@ def test_coursera_recipe_starts_from_noisy_content(extractor, small_pair):
     assert 0 <= result.image.min() and result.image.max() <= 255 and result.image.shape == (32, 40, 3)
 
 
-def test_recipes_check_their_settings(extractor, small_pair):
-    with pytest.raises(InputError, match="steps"):
-        run_pytorch_recipe(*small_pair, PyTorchRecipe(steps=0), extractor=extractor)
+def test_recipes_check_their_settings():
+    with pytest.raises(InputError, match="PyTorchRecipe.steps must be a whole number"):
+        PyTorchRecipe(steps=0)
+    with pytest.raises(InputError, match="CourseraRecipe.learning_rate must be a finite number"):
+        CourseraRecipe(learning_rate=float("nan"))
     with pytest.raises(InputError, match="layer weights"):
-        run_coursera_recipe(*small_pair, CourseraRecipe(layer_weights=(0.5, 0.5)), extractor=extractor)
+        CourseraRecipe(layer_weights=(0.5, 0.5))

@@ -4,14 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import gradient_image
-from nst_helpers import memory
-from nst_helpers.coarse_to_fine import run_coarse_to_fine, stage_sizes, upscale
+from helpers import gradient_image
+from nst_helpers.speed import memory
+from nst_helpers.speed.coarse_to_fine import run_coarse_to_fine, stage_sizes, upscale
 from nst_helpers.errors import InputError
 from nst_helpers.images import PREPROCESSED_MAX, PREPROCESSED_MIN, vgg_preprocess
-from nst_helpers.lbfgs import minimize_lbfgs
+from nst_helpers.engine import LBFGS
 from nst_helpers.optimize import StyleTransfer, TransferConfig
-from nst_helpers.time_to_quality import run_method, summary_rows, time_to
+from nst_helpers.speed.time_to_quality import run_method, summary_rows, time_to
 
 CONTENT = gradient_image(64, 48).astype(np.float32)
 STYLE = np.random.default_rng(7).integers(0, 256, size=(48, 64, 3)).astype(np.float32)
@@ -58,30 +58,32 @@ def test_stage_sizes():
             stage_sizes(256, bad)
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
-def test_coarse_to_fine_runs_each_stage_and_ends_at_full_size(extractor, optimizer):
+@pytest.mark.parametrize("method", [None, LBFGS()])
+def test_coarse_to_fine_runs_each_stage_and_ends_at_full_size(extractor, method):
     seen = []
     result = run_coarse_to_fine(CONTENT, STYLE, TransferConfig(max_dim=64, steps=6), scales=(0.5, 1.0),
-                                stage_steps=(3, 3), extractor=extractor, optimizer=optimizer,
-                                on_step=lambda stage, step, x: seen.append((stage, x.shape[1:3])), progress=False)
+                                stage_steps=(3, 3), extractor=extractor, method=method,
+                                on_step=lambda stage, e: seen.append((stage, e.image.shape[1:3])), progress=False)
     assert result.image.shape == (48, 64, 3)
     assert [s[0] for s in result.extra["stages"]] == [32, 64]
     assert {shape for stage, shape in seen if stage == 0} == {(24, 32)}
     assert {shape for stage, shape in seen if stage == 1} == {(48, 64)}
     assert len(result.history["total"]) == 6
-    with pytest.raises(InputError, match="optimizer"):
-        run_coarse_to_fine(CONTENT, STYLE, TransferConfig(max_dim=64), extractor=extractor, optimizer="sgd")
+    with pytest.raises(InputError, match="scales"):
+        run_coarse_to_fine(CONTENT, STYLE, TransferConfig(max_dim=64), extractor=extractor, scales=(1.0, 0.5))
 
 
 def test_lbfgs_lowers_the_loss_within_its_budget_and_bounds(extractor):
-    transfer = StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64))
-    best, history = minimize_lbfgs(transfer, evaluations=8)
+    transfer = StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64, steps=8, snapshots=0))
+    result = transfer.run(method=LBFGS(), progress=False)
+    history = result.history
     assert len(history["total"]) <= 8
-    assert min(history["total"]) < 0.9 * history["total"][0]
+    assert min(history["total"]) < 0.9 * history["total"][0] and result.best_loss == min(history["total"])
+    best = transfer.image.numpy()  # L-BFGS leaves the best point in the variable
     assert np.all(best >= PREPROCESSED_MIN - 1e-3) and np.all(best <= PREPROCESSED_MAX + 1e-3)
-    stopped = minimize_lbfgs(StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64)), 8,
-                             on_evaluation=lambda i, x, losses: i == 1)[1]
-    assert len(stopped["total"]) == 2
+    stopped = StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64, steps=8)).run(
+        method=LBFGS(), progress=False, callback=lambda e: e.step == 1)
+    assert len(stopped.history["total"]) == 2
 
 
 def test_memory_estimate_grows_with_pixels_and_a_too_large_image_is_refused(extractor, monkeypatch):
@@ -95,9 +97,7 @@ def test_memory_estimate_grows_with_pixels_and_a_too_large_image_is_refused(extr
     StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64))
 
 
-def test_time_to_quality_reference_and_a_method(samples_available):
-    if not samples_available:
-        pytest.skip("the sample images are not available (set NST_DATA_DIR)")
+def test_time_to_quality_reference_and_a_method(samples):
     opts = {"size": 48, "steps": 4, "eval_every": 2, "backbone": "vgg16-hed", "content": "turtle",
             "style": "great_wave", "coarse_steps": [2, 2], "coarse_evals": [2, 2]}
     reference = run_method("reference", opts, None, None)
@@ -111,9 +111,7 @@ def test_time_to_quality_reference_and_a_method(samples_available):
     assert time_to([(1.0, 5.0), (2.0, 3.0)], 4.0) == 2.0 and time_to([(1.0, 5.0)], 4.0) is None
 
 
-def test_full_length_methods_ignore_the_time_budget(samples_available):
-    if not samples_available:
-        pytest.skip("the sample images are not available (set NST_DATA_DIR)")
+def test_full_length_methods_ignore_the_time_budget(samples):
     opts = {"size": 48, "steps": 3, "eval_every": 2, "backbone": "vgg16-hed", "content": "turtle",
             "style": "great_wave", "coarse_steps": [2, 2], "coarse_evals": [2, 2]}
     bf16 = run_method("adam-bf16", opts, l_ref=1.0, t_budget=0.0)

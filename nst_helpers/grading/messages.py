@@ -5,7 +5,7 @@ so a missing translation shows up in review (and in the tests).
 """
 from __future__ import annotations
 
-LANGS = ("en", "vi", "zh")
+from ..editions import LANGS
 
 MESSAGES: dict[str, dict[str, str]] = {
     # ---- the result line of a check -------------------------------------------------------------

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..editions import LANGS
+
 SKIP_TAG = "grader-skip"
 _CHECK_CALL = re.compile(r"\bcheck_\w+\s*\(")
 _SHELL_LINE = re.compile(r"^(\s*)[%!]")
@@ -176,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebook", type=Path)
     parser.add_argument("result", type=Path)
     parser.add_argument("--deadline", type=float, required=True, help="seconds since the epoch")
-    parser.add_argument("--lang", default="en", choices=("en", "vi", "zh"))
+    parser.add_argument("--lang", default="en", choices=LANGS)
     args = parser.parse_args(argv)
     import nst_helpers  # noqa: F401  (TensorFlow's quiet import, before the notebook imports it)
 

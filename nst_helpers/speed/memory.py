@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 #: Bytes per activation value over a whole train step: 4 (float32) times 2.5. Measured on a 2-core CPU with
 #: the offline backbone: peak 1.22 GiB at 384x288 and 2.46 GiB at 1024x768, i.e. about 1.65 float32 values

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import font_manager
 
-from .images import to_uint8
+from ..images import to_uint8
 
 #: Fonts that carry Chinese glyphs, in order of preference (Debian's fonts-noto-cjk, then common others).
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",

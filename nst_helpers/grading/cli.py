@@ -13,9 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from .grading.batch import DEFAULT_JOBS, DEFAULT_TIMEOUT_S, GradedSubmission, grade_submissions
-from .grading.exercises import MAX_POINTS
-from .grading.gradebook import format_table, write_csv, write_json
+from ..editions import LANGS
+from .batch import DEFAULT_JOBS, DEFAULT_TIMEOUT_S, GradedSubmission, grade_submissions
+from .exercises import MAX_POINTS
+from .gradebook import format_table, write_csv, write_json
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"notebooks graded at the same time (default {DEFAULT_JOBS}; about one per CPU core)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
                         help=f"seconds allowed per notebook (default {DEFAULT_TIMEOUT_S:g})")
-    parser.add_argument("--lang", choices=("en", "vi", "zh"), default="en", help="language of the hints (default en)")
+    parser.add_argument("--lang", choices=LANGS, default="en", help="language of the hints (default en)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines, no table")
     return parser
 

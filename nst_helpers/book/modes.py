@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .errors import InputError
+from ..errors import InputError
 
 MODE_ENV = "NST_MODE"
 MODES = ("quick", "full")

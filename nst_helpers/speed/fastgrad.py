@@ -12,7 +12,7 @@ cast once, and every returned feature map is cast back to ``float32`` so the los
 """
 from __future__ import annotations
 
-from ._tf import tf
+from .._tf import tf
 
 import keras  # noqa: E402
 

@@ -9,11 +9,11 @@ import warnings
 
 import matplotlib
 
-from ._tf import tf
+from .._tf import tf
+from ..editions import edition as check_edition
 from .display import use_cjk_font
 from .modes import RunSettings, run_settings
 
-EDITIONS = ("en", "vi", "zh")
 SEED = 42
 
 
@@ -33,8 +33,7 @@ def setup(edition: str = "en", seed: int = SEED) -> RunSettings:
 
     Returns the :class:`RunSettings` of the current mode (quick or full).
     """
-    if edition not in EDITIONS:
-        raise ValueError(f"edition must be one of {EDITIONS}; got {edition!r}")
+    check_edition(edition)
     import keras
 
     keras.utils.set_random_seed(seed)

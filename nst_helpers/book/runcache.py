@@ -1,0 +1,209 @@
+"""A disk cache of finished runs, so a long optimisation is computed once for the three editions, the tests
+and the book build (chapters 00, 06 and 07 call it).
+
+``cached(run, *args, **kwargs)`` returns ``run(*args, **kwargs)``, or the stored result of an identical earlier
+call. The key covers everything that determines the result:
+
+* the function's name and every argument: an image by its bytes (a sample name or path) or its values (an
+  array), a feature extractor by its backbone, layers, precision and a digest of its weights' values, a
+  dataclass by its fields, a Keras optimiser by its class and settings (``progress`` does not count);
+* the versions of Python, TensorFlow, Keras, NumPy and SciPy;
+* a digest of the whole ``nst_helpers`` source, and of the function's own module when it lives elsewhere.
+
+Entries are ``.npz`` files (no pickle) in ``NST_RUN_CACHE`` (default: ``runs/`` in the sample cache folder);
+past ``NST_RUN_CACHE_MAX_MB`` megabytes (default 1024) the least recently used are removed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import inspect
+import io
+import json
+import os
+import platform
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ..data import cache_dir, resolve_image
+from ..engine import TransferResult
+from ..errors import ImageNotFoundError, InputError
+from ..files import atomic_write_bytes
+from ..model import Backbone, FeatureExtractor
+
+__all__ = ["RUN_CACHE_ENV", "RUN_CACHE_MAX_MB_ENV", "cache_key", "cached", "prune", "run_cache_dir", "source_digest"]
+
+RUN_CACHE_ENV = "NST_RUN_CACHE"
+RUN_CACHE_MAX_MB_ENV = "NST_RUN_CACHE_MAX_MB"
+DEFAULT_MAX_MB = 1024
+#: Arguments that change how a run looks while it runs, not what it returns.
+NOT_IN_KEY = ("progress",)
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+PACKAGE_NAME = __name__.split(".")[0]
+
+
+def run_cache_dir() -> Path:
+    """``NST_RUN_CACHE`` if set, else ``runs/`` inside the sample cache folder."""
+    value = os.environ.get(RUN_CACHE_ENV)
+    return Path(value).expanduser() if value else cache_dir() / "runs"
+
+
+def source_digest() -> str:
+    """SHA-256 of every Python file of the installed ``nst_helpers`` package, with its path."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    import keras
+    import scipy
+
+    from .._tf import tf
+
+    return {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
+            "numpy": np.__version__, "scipy": scipy.__version__}
+
+
+def _array_digest(value) -> str:
+    array = np.ascontiguousarray(np.asarray(value))
+    return hashlib.sha256(f"{array.dtype}:{array.shape}:".encode() + array.tobytes()).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as JSON-able data that determines the run (see the module's docstring)."""
+    import keras
+
+    if isinstance(value, FeatureExtractor):
+        spec = value.backbone
+        return {"extractor": [spec.name, spec.content_layers, spec.style_layers, value.fast_gradients,
+                              value.compute_dtype], "weights": value.weights_digest()}
+    if isinstance(value, keras.optimizers.Optimizer):
+        return {"optimizer": type(value).__name__,
+                "settings": _canonical({k: v for k, v in value.get_config().items() if k != "name"})}
+    if isinstance(value, (str, os.PathLike)):
+        try:
+            return {"image": hashlib.sha256(resolve_image(value).read_bytes()).hexdigest()}
+        except (ImageNotFoundError, InputError):
+            return os.fspath(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {type(value).__name__: _canonical(dataclasses.asdict(value))}
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return {"array": _array_digest(value)}
+    raise TypeError(f"cached() cannot key an argument of type {type(value).__name__}; pass plain values, "
+                    "images, arrays, dataclasses, Keras optimisers or a FeatureExtractor.")
+
+
+def _function_source(run: Callable) -> str | None:
+    """The source of ``run``'s module when it is not part of nst_helpers (a notebook's function: its own source)."""
+    module = inspect.getmodule(run)
+    if module is not None and module.__name__.split(".")[0] == PACKAGE_NAME:
+        return None
+    try:
+        path = inspect.getsourcefile(run)
+        return Path(path).read_text(encoding="utf-8") if path and Path(path).is_file() else inspect.getsource(run)
+    except (OSError, TypeError):
+        raise TypeError(f"cached() needs the source of {run!r} to key it; define it in a module or a cell.") from None
+
+
+def cache_key(run: Callable, *args, **kwargs) -> str:
+    """The key of ``run(*args, **kwargs)`` in the run cache, as a hex string."""
+    if not any(isinstance(v, FeatureExtractor) for v in (*args, *kwargs.values())):
+        raise InputError(f"cached({run.__name__}, ...) needs the feature extractor as an argument "
+                         "(extractor=...): the key must know which network's weights computed the run.")
+    payload = {
+        "function": f"{run.__module__}.{run.__qualname__}",
+        "args": _canonical(list(args)),
+        "kwargs": _canonical({k: v for k, v in sorted(kwargs.items()) if k not in NOT_IN_KEY}),
+        "versions": _versions(),
+        "package": source_digest(),
+        "function_source": _function_source(run),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _encode(result: TransferResult) -> bytes:
+    steps = np.array([s for s, _ in result.snapshots], dtype=np.int64)
+    frames = (np.stack([f for _, f in result.snapshots]) if result.snapshots
+              else np.zeros((0,) + result.image.shape, np.uint8))
+    config = result.config
+    meta = {
+        "best_loss": result.best_loss, "best_step": result.best_step, "seconds": result.seconds,
+        "backbone": dataclasses.asdict(result.backbone) if isinstance(result.backbone, Backbone) else None,
+        "config": [type(config).__name__, dataclasses.asdict(config)] if dataclasses.is_dataclass(config) else None,
+        "extra": result.extra,
+    }
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, image=result.image, snapshot_steps=steps, snapshot_frames=frames,
+                        meta=json.dumps(meta, default=str),
+                        **{f"history_{k}": np.asarray(v) for k, v in result.history.items()})
+    return buffer.getvalue()
+
+
+def _decode(path: Path, arguments: tuple) -> TransferResult:
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(str(data["meta"]))
+        history = {k[len("history_"):]: data[k].tolist() for k in data.files if k.startswith("history_")}
+        snapshots = list(zip(data["snapshot_steps"].tolist(), data["snapshot_frames"]))
+        image = data["image"]
+    backbone = meta["backbone"]
+    if backbone is not None:
+        backbone = Backbone(**{k: tuple(v) if isinstance(v, list) else v for k, v in backbone.items()})
+    config = None
+    if meta["config"] is not None:  # the call's own config object, when one of the arguments is it
+        kind, fields = meta["config"]
+        matches = (a for a in arguments if type(a).__name__ == kind and dataclasses.is_dataclass(a))
+        config = next((a for a in matches if _canonical(dataclasses.asdict(a)) == _canonical(fields)), fields)
+    return TransferResult(image=image, best_loss=meta["best_loss"], best_step=meta["best_step"], history=history,
+                          snapshots=snapshots, seconds=meta["seconds"], backbone=backbone, config=config,
+                          extra={**meta["extra"], "from_cache": True})
+
+
+def prune(folder: Path | None = None, max_bytes: int | None = None) -> list[Path]:
+    """Remove the least recently used entries until the cache holds at most ``max_bytes``; return the removed."""
+    folder = folder or run_cache_dir()
+    if max_bytes is None:
+        max_bytes = int(float(os.environ.get(RUN_CACHE_MAX_MB_ENV, DEFAULT_MAX_MB)) * 2**20)
+    entries = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime)
+    total, removed = sum(p.stat().st_size for p in entries), []
+    for path in entries:
+        if total <= max_bytes:
+            break
+        total -= path.stat().st_size
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def cached(run: Callable[..., TransferResult], *args, **kwargs) -> TransferResult:
+    """``run(*args, **kwargs)``, or the stored result of an earlier call with the same :func:`cache_key`.
+
+    An interrupted run is not stored; a damaged entry is computed again.
+    """
+    folder = run_cache_dir()
+    path = folder / f"{run.__name__}-{cache_key(run, *args, **kwargs)}.npz"
+    arguments = (*args, *kwargs.values())
+    if path.is_file():
+        try:
+            result = _decode(path, arguments)
+            os.utime(path)  # recently used: pruned last
+            return result
+        except (OSError, ValueError, KeyError, TypeError):
+            path.unlink(missing_ok=True)
+    result = run(*args, **kwargs)
+    if not result.interrupted:
+        atomic_write_bytes(path, _encode(result))
+        prune(folder)
+    return result

@@ -1,0 +1,302 @@
+"""The optimisation engine: one loop that minimises a loss over the pixels of an image.
+
+Chapter 06 writes the loop out by hand and then uses :class:`~nst_helpers.optimize.StyleTransfer`, which runs
+it here; chapter 07 swaps the optimiser (:class:`KerasOptimizer` with RMSprop, :class:`LBFGS`).
+
+Every caller configures the same pieces: a loss (a callable of the image returning a scalar or a mapping with
+a ``"total"`` entry), a :class:`Problem` (the image variable and its :class:`PixelSpace`: bounds and the way
+back to RGB), a method (:class:`KerasOptimizer` or :class:`LBFGS`), and :func:`minimize`, which keeps the
+history, the best image, snapshots, a progress bar, the callback, Ctrl-C and the NaN check, and returns one
+:class:`TransferResult`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import weakref
+from dataclasses import asdict, dataclass, field, is_dataclass
+from typing import Any, Callable, Mapping, Protocol
+
+import numpy as np
+from scipy.optimize import Bounds
+from scipy.optimize import minimize as scipy_minimize
+from tqdm.auto import tqdm
+
+from ._tf import tf
+from .errors import InputError, OptimizationDivergedError
+from .validate import whole_number
+from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, to_uint8, vgg_deprocess
+
+import keras  # noqa: E402  (imported after TensorFlow's quiet start)
+
+#: The entries of the book's loss: their sum and the three weighted terms.
+LOSS_TERMS = ("total", "style", "content", "tv")
+LossFunction = Callable[[tf.Tensor], "Mapping[str, tf.Tensor] | tf.Tensor"]
+
+
+def unit_to_rgb(image: np.ndarray) -> np.ndarray:
+    """An image with values in [0, 1] as uint8 RGB (0-255)."""
+    return to_uint8(255.0 * np.asarray(image))
+
+
+@dataclass(frozen=True)
+class PixelSpace:
+    """Where the optimised image lives: the bounds of its values and the way back to RGB (0-255)."""
+
+    name: str
+    lower: np.ndarray | float
+    upper: np.ndarray | float
+    to_rgb: Callable[[np.ndarray], np.ndarray]
+
+
+#: VGG's pre-processed space (BGR, means subtracted): the book's own recipe (chapter 02).
+VGG_PIXELS = PixelSpace("vgg", PREPROCESSED_MIN, PREPROCESSED_MAX, vgg_deprocess)
+#: RGB values in [0, 1]: the PyTorch and Coursera recipes (chapter 07).
+UNIT_PIXELS = PixelSpace("unit", 0.0, 1.0, unit_to_rgb)
+
+
+@dataclass
+class TransferResult:
+    """What a run produced: the best image (RGB), the loss history and a few snapshots along the way."""
+
+    image: np.ndarray
+    best_loss: float
+    best_step: int
+    history: dict[str, list[float]]
+    snapshots: list[tuple[int, np.ndarray]]
+    seconds: float
+    backbone: Any = None
+    config: Any = None
+    interrupted: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def caption(self) -> str:
+        """One line saying what made the image (the offline backbone is always named)."""
+        size = f"{len(self.history['total'])} steps, {self.image.shape[1]}x{self.image.shape[0]} px"
+        if self.backbone is None:
+            return size
+        note = f"; {self.backbone.note}" if self.backbone.note else ""
+        return f"{self.backbone.label}, {size}{note}"
+
+    def summary(self) -> dict:
+        """The numbers of the run and what determined it, as plain data."""
+        config = asdict(self.config) if is_dataclass(self.config) else self.config
+        name = getattr(self.backbone, "name", None)
+        return {"best_loss": self.best_loss, "best_step": self.best_step, "seconds": self.seconds,
+                "backbone": name, "config": config}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One evaluation of the loss: its index, the loss terms, and the image evaluated (in the pixel space)."""
+
+    step: int
+    losses: dict[str, float]
+    image: np.ndarray
+
+
+#: ``callback(evaluation)`` is called after every evaluation; returning True stops the run.
+Callback = Callable[[Evaluation], "bool | None"]
+#: What a method reports for each evaluation: the index, the loss terms and the image evaluated; True stops.
+OnEvaluation = Callable[[int, Mapping[str, Any], Any], bool]
+
+
+class Problem:
+    """The image being optimised (a ``tf.Variable``, kept within the pixel space's bounds) and its loss."""
+
+    def __init__(self, loss: LossFunction, start, pixels: PixelSpace = VGG_PIXELS):
+        self.loss = loss
+        self.pixels = pixels
+        start = np.clip(np.asarray(start, np.float32), pixels.lower, pixels.upper).astype(np.float32)
+        self.image = tf.Variable(start, name="generated_image")
+
+    def loss_terms(self, image: tf.Tensor) -> dict[str, tf.Tensor]:
+        """The loss of ``image`` as a mapping with a ``"total"`` entry."""
+        value = self.loss(image)
+        return dict(value) if isinstance(value, Mapping) else {"total": value}
+
+    def clip(self, image: tf.Tensor) -> tf.Tensor:
+        return tf.clip_by_value(image, self.pixels.lower, self.pixels.upper)
+
+
+class Method(Protocol):
+    """An optimiser the engine can run: it evaluates the loss up to ``budget`` times, reporting each evaluation."""
+
+    name: str
+
+    def minimize(self, problem: Problem, budget: int, on_evaluation: OnEvaluation) -> None: ...
+
+
+class KerasOptimizer:
+    """One step of a Keras optimiser (Adam, RMSprop, ...) per evaluation, clipping to the bounds after each step.
+
+    Each problem gets a fresh copy of ``optimizer`` (only its class and settings are read) and its own compiled
+    step, which :meth:`step` exposes (chapter 06 times it).
+    """
+
+    def __init__(self, optimizer: keras.optimizers.Optimizer, jit_compile: bool = False):
+        if not isinstance(optimizer, keras.optimizers.Optimizer):
+            raise InputError(
+                f"optimizer must be a Keras optimizer such as keras.optimizers.RMSprop(...); got {optimizer!r}."
+            )
+        self.template = optimizer
+        self.jit_compile = jit_compile
+        self.name = type(optimizer).__name__
+        self._steps: weakref.WeakKeyDictionary[Problem, Callable] = weakref.WeakKeyDictionary()
+
+    def settings(self) -> list:
+        """The optimiser's class and settings, as plain data (for run-cache keys and results)."""
+        config = {k: v for k, v in self.template.get_config().items() if k != "name"}
+        return [self.name, config, self.jit_compile]
+
+    def step(self, problem: Problem) -> Callable[[], tuple[dict[str, tf.Tensor], tf.Tensor]]:
+        """The compiled step of ``problem``: returns the loss terms and the image they were evaluated at."""
+        if problem not in self._steps:
+            optimizer = type(self.template).from_config(self.template.get_config())
+            image = problem.image
+
+            def train_step() -> tuple[dict[str, tf.Tensor], tf.Tensor]:
+                before = tf.identity(image)
+                with tf.GradientTape() as tape:
+                    terms = problem.loss_terms(image)
+                optimizer.apply_gradients([(tape.gradient(terms["total"], image), image)])
+                image.assign(problem.clip(image))
+                return terms, before
+
+            self._steps[problem] = tf.function(train_step, jit_compile=self.jit_compile)
+        return self._steps[problem]
+
+    def minimize(self, problem: Problem, budget: int, on_evaluation: OnEvaluation) -> None:
+        step = self.step(problem)
+        for index in range(budget):
+            terms, before = step()
+            if on_evaluation(index, terms, before):
+                return
+
+
+class _Stop(Exception):
+    """Raised inside SciPy's objective to end the minimisation."""
+
+
+class LBFGS:
+    """SciPy's L-BFGS-B fed with TensorFlow's gradients; its box bounds replace the clipping step.
+
+    L-BFGS estimates the loss's curvature from its last ``history_size`` gradients and sizes its steps by it.
+    One evaluation (line-search trials included) costs what one Adam step costs. After a run the problem's
+    image holds the best point evaluated.
+    """
+
+    name = "L-BFGS-B"
+
+    def __init__(self, history_size: int = 10):
+        self.history_size = whole_number("history_size", history_size, 1)
+
+    def settings(self) -> list:
+        return [self.name, {"history_size": self.history_size}]
+
+    def minimize(self, problem: Problem, budget: int, on_evaluation: OnEvaluation) -> None:
+        shape = tuple(problem.image.shape)
+
+        @tf.function
+        def loss_and_gradient(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                terms = problem.loss_terms(x)
+            return terms, tape.gradient(terms["total"], x)
+
+        best = {"loss": math.inf, "x": problem.image.numpy()}
+        count = [0]
+
+        def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
+            if count[0] >= budget:
+                raise _Stop
+            x = flat.reshape(shape).astype(np.float32)
+            terms, gradient = loss_and_gradient(tf.constant(x))
+            total = float(terms["total"])
+            if total < best["loss"]:
+                best["loss"], best["x"] = total, x
+            count[0] += 1
+            if on_evaluation(count[0] - 1, terms, x):
+                raise _Stop
+            return total, gradient.numpy().astype(np.float64).ravel()
+
+        lower = np.broadcast_to(problem.pixels.lower, shape).astype(np.float64).ravel()
+        upper = np.broadcast_to(problem.pixels.upper, shape).astype(np.float64).ravel()
+        options = {"maxiter": budget, "maxfun": budget, "maxcor": self.history_size}
+        try:
+            scipy_minimize(objective, problem.image.numpy().astype(np.float64).ravel(), jac=True,
+                           method="L-BFGS-B", bounds=Bounds(lower, upper), options=options)
+        except _Stop:
+            pass
+        finally:
+            problem.image.assign(best["x"])
+
+
+def minimize(
+    problem: Problem,
+    method: Method,
+    steps: int,
+    snapshots: int = 0,
+    callback: Callback | None = None,
+    progress: bool = True,
+    description: str | None = None,
+    divergence_hint: str = "Lower the learning rate or the loss weights.",
+) -> TransferResult:
+    """Minimise ``problem``'s loss with ``method`` for at most ``steps`` evaluations.
+
+    Keeps the history of every loss term, the best image evaluated, ``snapshots`` images spread over the run
+    (in RGB), and shows a progress bar. ``callback(evaluation)`` may return True to stop early. A NaN or
+    infinite loss raises :class:`OptimizationDivergedError` with ``divergence_hint``; Ctrl-C stops the run and
+    returns the best image so far with ``interrupted=True``.
+    """
+    steps = whole_number("steps", steps, 1)
+    every = max(1, steps // snapshots) if snapshots else 0
+    history: dict[str, list[float]] = {}
+    frames: list[tuple[int, np.ndarray]] = []
+    best: dict[str, Any] = {"loss": math.inf, "image": None}
+
+    def on_evaluation(index: int, terms: Mapping[str, Any], image: Any) -> bool:
+        image = image.numpy() if hasattr(image, "numpy") else np.asarray(image)
+        if every and index % every == 0 and len(frames) < snapshots:
+            frames.append((index, problem.pixels.to_rgb(image)))
+        losses = {k: float(v) for k, v in terms.items()}
+        if not math.isfinite(losses["total"]):
+            parts = ", ".join(f"{k} {v:.4g}" for k, v in losses.items() if k != "total")
+            raise OptimizationDivergedError(
+                f"The loss became {losses['total']} at step {index}" + (f" ({parts})" if parts else "")
+                + f". {divergence_hint}"
+            )
+        if not history:
+            order = sorted(losses, key=lambda k: LOSS_TERMS.index(k) if k in LOSS_TERMS else len(LOSS_TERMS))
+            history.update({key: [] for key in order})
+        for key, value in losses.items():
+            history[key].append(value)
+        if losses["total"] < best["loss"]:
+            best["loss"], best["image"] = losses["total"], image
+        bar.update(1)
+        bar.set_postfix(loss=f"{losses['total']:.4g}", refresh=False)
+        return bool(callback is not None and callback(Evaluation(index, losses, image)))
+
+    interrupted = False
+    started = time.perf_counter()
+    bar = tqdm(total=steps, desc=description or method.name, disable=not progress, leave=False)
+    try:
+        method.minimize(problem, int(steps), on_evaluation)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        bar.close()
+    if not history:
+        raise OptimizationDivergedError("The run stopped before its first step finished; nothing to return.")
+    return TransferResult(
+        image=problem.pixels.to_rgb(best["image"]),
+        best_loss=best["loss"],
+        best_step=int(np.argmin(history["total"])),
+        history=history,
+        snapshots=frames,
+        seconds=time.perf_counter() - started,
+        interrupted=interrupted,
+        extra={"method": method.settings() if hasattr(method, "settings") else method.name},
+    )
