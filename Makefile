@@ -1,6 +1,7 @@
 # The two commands of README.md:
 #   make book   build the three editions (full mode) into _build/html/
 #   make test   unit tests, nbval on every notebook, source checks and a strict quick build of the book
+# (make test starts with make lint: ruff and README's module table.)
 # Both create the virtual environment .venv (Python 3.10-3.12) on first use.
 
 PYTHON ?= python3
@@ -8,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test quick-book fonts clean
+.PHONY: book test lint quick-book fonts clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,10 +31,18 @@ book: $(STAMP) fonts
 quick-book: $(STAMP) fonts
 	$(BIN)/python scripts/build_book.py --mode quick --strict
 
-test: $(STAMP) fonts
-	NST_MODE=quick NST_RUN_CACHE=$$(mktemp -d) $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
-	  tests notebooks $$(test -d assignments/teacher && echo assignments/teacher)
-	$(BIN)/python scripts/build_book.py --mode quick --strict
+# One run cache for nbval and the book build, so each quick optimisation runs once.
+test: $(STAMP) fonts lint
+	export NST_RUN_CACHE=$$(mktemp -d) && \
+	NST_MODE=quick $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
+	  tests notebooks $$(test -d assignments/teacher && echo assignments/teacher) && \
+	$(BIN)/python scripts/build_book.py --mode quick --strict; \
+	status=$$?; rm -rf "$$NST_RUN_CACHE"; exit $$status
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/module_map.py --check
 
 clean:
 	rm -rf _build

@@ -23,50 +23,13 @@ import nbformat
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
-from make_assignments import solution_blocks  # noqa: E402
+from submissions import WRONG_ANSWERS, replace_solution, solution_cell  # noqa: E402
+
+#: One typical mistake per function: the first wrong answer listed for it.
+MISTAKES = {function: lines for _, function, lines, _, _ in reversed(WRONG_ANSWERS)}
 
 TEACHER = REPO / "assignments" / "teacher" / "en" / "08_assignment.ipynb"
 STUDENT = REPO / "notebooks" / "en" / "08_assignment.ipynb"
-MISTAKES = {  # function -> new solution lines
-    "gram_matrix": ["GA = tf.matmul(tf.transpose(A), A)"],
-    "compute_content_cost": ["J_content = tf.reduce_mean(tf.square(a_C - a_G))"],
-    "compute_layer_style_cost": [
-        "_, n_H, n_W, n_C = a_G.shape",
-        "GS = gram_matrix(tf.reshape(a_S, (n_C, n_H * n_W)))",
-        "GG = gram_matrix(tf.reshape(a_G, (n_C, n_H * n_W)))",
-        "J_style_layer = tf.reduce_sum(tf.square(GS - GG)) / (4.0 * n_C**2 * (n_H * n_W) ** 2)",
-    ],
-    "compute_style_cost": ["J_style = sum(compute_layer_style_cost(a_S[n], a_G[n]) for n, _ in style_layers)"],
-    "total_cost": ["J = beta * J_content + alpha * J_style"],
-    "make_train_step": [
-        "with tf.GradientTape() as tape:",
-        "    a_G_content, a_G_style = model_outputs(generated_image)",
-        "    J = total_cost(compute_content_cost(a_C, a_G_content), compute_style_cost(a_S, a_G_style, style_layers), alpha, beta)",
-        "optimizer.apply_gradients([(tape.gradient(J, generated_image), generated_image)])",
-        "return J",
-    ],
-}
-
-
-def _copy(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    return nbformat.from_dict(json.loads(json.dumps(notebook)))
-
-
-def _cell_of(notebook: nbformat.NotebookNode, function: str) -> nbformat.NotebookNode:
-    return next(c for c in notebook.cells if c.cell_type == "code" and f"def {function}(" in c.source)
-
-
-def with_mistake(teacher: nbformat.NotebookNode, function: str) -> nbformat.NotebookNode:
-    notebook = _copy(teacher)
-    cell = _cell_of(notebook, function)
-    lines = cell.source.split("\n")
-    (begin, end), = solution_blocks(cell.source, function)
-    indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
-    lines[begin + 1:end] = [indent + line for line in MISTAKES[function]]
-    cell.source = "\n".join(lines)
-    return notebook
-
-
 def make_class(folder: Path, count: int) -> dict[str, str]:
     """Write ``count`` submissions into ``folder``; return what each one is."""
     teacher = nbformat.read(TEACHER, as_version=4)
@@ -80,17 +43,17 @@ def make_class(folder: Path, count: int) -> dict[str, str]:
         elif i == 1:
             notebook, kind = nbformat.read(STUDENT, as_version=4), "not started"
         elif i == 2:
-            notebook = _copy(teacher)
-            cell = _cell_of(notebook, "compute_content_cost")
+            notebook = nbformat.from_dict(json.loads(json.dumps(teacher)))
+            cell = solution_cell(notebook, "compute_content_cost")
             cell.source = cell.source.replace("(4.0 * n_H * n_W * n_C)", "(4.0 * n_H * n_W * n_C")
             kind = "syntax error"
         elif i == 4:
-            notebook = _copy(teacher)
-            notebook.cells.remove(_cell_of(notebook, "compute_style_cost"))
+            notebook = nbformat.from_dict(json.loads(json.dumps(teacher)))
+            notebook.cells.remove(solution_cell(notebook, "compute_style_cost"))
             kind = "deleted cell"
         else:
             function = functions[wrong % len(functions)]
-            notebook, kind = with_mistake(teacher, function), f"mistake in {function}"
+            notebook, kind = replace_solution(teacher, function, MISTAKES[function]), f"mistake in {function}"
             wrong += 1
         nbformat.write(notebook, folder / f"{name}.ipynb")
         kinds[name] = kind

@@ -19,7 +19,7 @@ figure down; when it is not negligible, the medians of the steps during which ot
 than 5 % of the CPUs are printed as well.
 
 ``--experiments`` adds variants of the project's step, timed in the same interleaved rounds:
-``xla`` (the same ``_train_step`` under ``tf.function(jit_compile=True)``) and ``keras-autodiff`` (the
+``xla`` (the same step with ``TransferConfig(jit_compile=True)``) and ``keras-autodiff`` (the
 network run as a Keras model, its input gradients left to automatic differentiation instead of the forward
 convolutions of :mod:`nst_helpers.speed.fastgrad`). Two variants of the blog loop explain its cost: ``blog-no-kernel-grads``
 (eager, with the unused kernel gradients that eager execution computes replaced by zeros) and
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+from dataclasses import replace
 import json
 import os
 import platform
@@ -46,6 +47,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from nst_helpers import (  # noqa: E402  (after the path set-up)
     BACKBONES,
@@ -53,8 +55,9 @@ from nst_helpers import (  # noqa: E402  (after the path set-up)
     TransferConfig,
     load_feature_extractor,
     load_image,
-    tf,
 )
+from nst_helpers._tf import tf  # noqa: E402
+from machine import cpu_model  # noqa: E402
 
 import keras  # noqa: E402
 
@@ -67,16 +70,6 @@ THREAD_ENV = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "TF_ENABLE_ONE
 # --------------------------------------------------------------------------------------------------
 # The machine: matmul throughput, CPU model, and the CPU time other processes take while we measure.
 # --------------------------------------------------------------------------------------------------
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
 
 class CpuShare:
     """CPU seconds used by the whole machine and by this process between ``start()`` and ``stop()``.
@@ -459,9 +452,7 @@ def main(argv=None) -> int:
             "project": project_step(project := StyleTransfer(extractor, content_rgb, style_rgb, config)),
         }
         if args.experiments:
-            xla = StyleTransfer(extractor, content_rgb, style_rgb, config)
-            xla.train_step = tf.function(xla._train_step, jit_compile=True)
-            loops["xla"] = project_step(xla)
+            loops["xla"] = project_step(StyleTransfer(extractor, content_rgb, style_rgb, replace(config, jit_compile=True)))
             autodiff = extractor.variant(fast_gradients=False)
             loops["keras-autodiff"] = project_step(StyleTransfer(autodiff, content_rgb, style_rgb, config))
             loops["blog-no-kernel-grads"] = BlogLoopWithoutKernelGradients(

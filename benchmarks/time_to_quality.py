@@ -35,9 +35,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from nst_helpers.speed.time_to_quality import (  # noqa: E402
-    METHODS, cpu_has_bf16, peak_rss_gib, run_method, summary_rows, time_to)
+from machine import cpu_has_bf16, peak_rss_gib, with_peak_memory  # noqa: E402
+from nst_helpers.speed.time_to_quality import METHODS, run_method, summary_rows, time_to  # noqa: E402
 
 TARGET_RATIO = 4.0
 BF16_TARGET = 1.5
@@ -132,12 +133,12 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     print(f"reference: Adam lr 5.0, beta_1 0.99, epsilon 0.1, {args.steps} steps at {args.size} px", flush=True)
-    results = {"reference": in_child(run_method, "reference", opts, None, None)}
+    results = {"reference": in_child(with_peak_memory, run_method, "reference", opts, None, None)}
     ref = results["reference"]
     l_ref, t_ref = ref["best_loss"], ref["seconds"]
     print(f"  L_ref {l_ref:.6g}, T_ref {t_ref:.1f} s, peak memory {ref['peak_rss_gib']:.2f} GiB", flush=True)
     for name in args.methods:
-        results[name] = in_child(run_method, name, opts, l_ref, args.budget * t_ref)
+        results[name] = in_child(with_peak_memory, run_method, name, opts, l_ref, args.budget * t_ref)
         r = results[name]
         reached = time_to(r["trace"], l_ref)
         print(f"  {name}: " + (f"L_ref after {reached:.1f} s ({t_ref / reached:.2f}x)" if reached else "did not reach L_ref")

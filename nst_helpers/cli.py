@@ -1,4 +1,7 @@
-"""``nst-stylize``: stylise one image from the command line."""
+"""``nst-stylize``: stylise one image from the command line.
+
+Chapter: 00.
+"""
 from __future__ import annotations
 
 import argparse

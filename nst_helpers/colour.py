@@ -1,5 +1,8 @@
 """Colour preservation by luminance-only transfer (chapter 07): the YIQ colour space, grey images made from the
-luminance, and a stylised image given back the colours of the content image."""
+luminance, and a stylised image given back the colours of the content image.
+
+Chapter: 07.
+"""
 
 from __future__ import annotations
 
@@ -31,12 +34,12 @@ def _pixels(image) -> np.ndarray:
 
 
 def rgb_to_yiq(rgb) -> np.ndarray:
-    """RGB values (0-255) to YIQ, shape (h, w, 3); Y stays in [0, 255]."""
+    """RGB values (0-255) to YIQ, shape (h, w, 3); Y stays in [0, 255]. Taught in chapter 07."""
     return _pixels(rgb) @ RGB_TO_YIQ.T
 
 
 def yiq_to_rgb(yiq) -> np.ndarray:
-    """Inverse of :func:`rgb_to_yiq` (not clipped)."""
+    """Inverse of :func:`rgb_to_yiq` (not clipped). Taught in chapter 07."""
     return _pixels(yiq) @ YIQ_TO_RGB.T
 
 
@@ -45,6 +48,8 @@ def luminance_image(rgb, match=None) -> np.ndarray:
 
     With ``match`` (another RGB image) the luminance is shifted and scaled to that image's mean and standard
     deviation, as in luminance-only transfer, where the style's luminance is matched to the content's.
+
+    Taught in chapter 07.
     """
     y = rgb_to_yiq(rgb)[..., 0]
     if match is not None:
@@ -57,6 +62,8 @@ def preserve_colors(stylised, content) -> np.ndarray:
     """The luminance of ``stylised`` with the colour (I and Q) of ``content``, as uint8 RGB (h, w, 3).
 
     ``content`` is resized to the stylised image's size when the two differ.
+
+    Taught in chapter 07.
     """
     stylised = _pixels(stylised)
     content = _pixels(content)

@@ -5,6 +5,8 @@ A sample is looked up in three places, in this order:
 1. the folder named by the ``NST_DATA_DIR`` environment variable;
 2. the local cache (``NST_CACHE_DIR``, else ``$XDG_CACHE_HOME/nst_helpers``, else ``~/.cache/nst_helpers``);
 3. a download from Wikimedia Commons into the cache, bounded by a timeout.
+
+Chapter: 01.
 """
 from __future__ import annotations
 
@@ -99,7 +101,7 @@ SAMPLE_IMAGES: dict[str, SampleImage] = {
 
 
 def find_sample(name: str) -> SampleImage:
-    """Look a sample up by its short name, its file name or its file stem."""
+    """Look a sample up by its short name, its file name or its file stem. Taught in chapter 01."""
     for sample in SAMPLE_IMAGES.values():
         if name in (sample.name, sample.filename, sample.stem):
             return sample
@@ -134,7 +136,7 @@ def _download(url: str, target: Path, timeout: float) -> None:
 
 
 def sample_path(name: str, download: bool = True, timeout: float = DOWNLOAD_TIMEOUT_S) -> Path:
-    """Return a local path of the sample ``name``, downloading it into the cache if needed."""
+    """Return a local path of the sample ``name``, downloading it into the cache if needed. Taught in chapter 01."""
     sample = find_sample(name)
     folder = data_dir()
     candidates = ([folder / sample.filename] if folder else []) + [cache_dir() / sample.filename]
@@ -162,7 +164,7 @@ _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".t
 
 
 def resolve_image(source: str | os.PathLike[str]) -> Path:
-    """Turn a sample name or a file path into the path of an existing file."""
+    """Turn a sample name or a file path into the path of an existing file. Taught in chapter 01."""
     text = os.fspath(source)
     path = Path(text).expanduser()
     if path.exists():

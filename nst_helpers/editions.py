@@ -1,5 +1,8 @@
 """The book's editions: one definition that the build, the Sphinx extension, the chapters' set-up, the grader
-and the tests all read (chapter 00 introduces the three editions)."""
+and the tests all read (chapter 00 introduces the three editions).
+
+Chapter: 00.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass

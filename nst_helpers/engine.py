@@ -8,6 +8,8 @@ a ``"total"`` entry), a :class:`Problem` (the image variable and its :class:`Pix
 back to RGB), a method (:class:`KerasOptimizer` or :class:`LBFGS`), and :func:`minimize`, which keeps the
 history, the best image, snapshots, a progress bar, the callback, Ctrl-C and the NaN check, and returns one
 :class:`TransferResult`.
+
+Chapters: 06, 07.
 """
 
 from __future__ import annotations
@@ -42,7 +44,10 @@ def unit_to_rgb(image: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PixelSpace:
-    """Where the optimised image lives: the bounds of its values and the way back to RGB (0-255)."""
+    """Where the optimised image lives: the bounds of its values and the way back to RGB (0-255).
+
+    Taught in chapter 07.
+    """
 
     name: str
     lower: np.ndarray | float
@@ -58,7 +63,10 @@ UNIT_PIXELS = PixelSpace("unit", 0.0, 1.0, unit_to_rgb)
 
 @dataclass
 class TransferResult:
-    """What a run produced: the best image (RGB), the loss history and a few snapshots along the way."""
+    """What a run produced: the best image (RGB), the loss history and a few snapshots along the way.
+
+    Taught in chapter 06.
+    """
 
     image: np.ndarray
     best_loss: float
@@ -104,7 +112,10 @@ OnEvaluation = Callable[[int, Mapping[str, Any], Any], bool]
 
 
 class Problem:
-    """The image being optimised (a ``tf.Variable``, kept within the pixel space's bounds) and its loss."""
+    """The image being optimised (a ``tf.Variable``, kept within the pixel space's bounds) and its loss.
+
+    Taught in chapter 06.
+    """
 
     def __init__(self, loss: LossFunction, start, pixels: PixelSpace = VGG_PIXELS):
         self.loss = loss
@@ -134,6 +145,8 @@ class KerasOptimizer:
 
     Each problem gets a fresh copy of ``optimizer`` (only its class and settings are read) and its own compiled
     step, which :meth:`step` exposes (chapter 06 times it).
+
+    Taught in chapter 06.
     """
 
     def __init__(self, optimizer: keras.optimizers.Optimizer, jit_compile: bool = False):
@@ -186,6 +199,8 @@ class LBFGS:
     L-BFGS estimates the loss's curvature from its last ``history_size`` gradients and sizes its steps by it.
     One evaluation (line-search trials included) costs what one Adam step costs. After a run the problem's
     image holds the best point evaluated.
+
+    Taught in chapter 07.
     """
 
     name = "L-BFGS-B"
@@ -250,6 +265,8 @@ def minimize(
     (in RGB), and shows a progress bar. ``callback(evaluation)`` may return True to stop early. A NaN or
     infinite loss raises :class:`OptimizationDivergedError` with ``divergence_hint``; Ctrl-C stops the run and
     returns the best image so far with ``interrupted=True``.
+
+    Taught in chapter 06.
     """
     steps = whole_number("steps", steps, 1)
     every = max(1, steps // snapshots) if snapshots else 0

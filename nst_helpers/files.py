@@ -1,5 +1,8 @@
 """Writing files atomically: a temporary file in the same folder, then a rename, so no reader ever sees half
-a file (used for saved images, the run cache and the gradebook)."""
+a file (used for saved images, the run cache and the gradebook).
+
+Chapter: 01.
+"""
 
 from __future__ import annotations
 

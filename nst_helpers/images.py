@@ -1,4 +1,7 @@
-"""Loading, checking and resizing images; VGG's pre-processing and its inverse; atomic saving."""
+"""Loading, checking and resizing images; VGG's pre-processing and its inverse; atomic saving.
+
+Chapters: 01, 02.
+"""
 from __future__ import annotations
 
 import os
@@ -43,7 +46,7 @@ def _to_rgb(img: Image.Image, source: str) -> Image.Image:
 
 
 def read_image(source: str | os.PathLike[str]) -> Image.Image:
-    """Open a sample name or an image file as an upright RGB Pillow image, with clear errors."""
+    """Open a sample name or an image file as an upright RGB Pillow image, with clear errors. Taught in chapter 01."""
     path = resolve_image(source)
     label = str(path)
     if path.is_dir():
@@ -85,7 +88,7 @@ def resize_to_max_dim(img: Image.Image, max_dim: int) -> Image.Image:
 
 
 def load_image(source: str | os.PathLike[str], max_dim: int = 512) -> np.ndarray:
-    """Load an image as float32 RGB values in [0, 255], shape ``(1, height, width, 3)``."""
+    """Load an image as float32 RGB values in [0, 255], shape ``(1, height, width, 3)``. Taught in chapter 01."""
     _check_max_dim(max_dim)
     img = resize_to_max_dim(read_image(source), max_dim)
     return np.asarray(img, dtype=np.float32)[np.newaxis]
@@ -95,12 +98,17 @@ def vgg_preprocess(rgb):
     """RGB in [0, 255] to VGG's input: channels reversed to BGR, ImageNet means subtracted.
 
     Works on NumPy arrays and on tensors (the arithmetic broadcasts over the last axis).
+
+    Taught in chapter 02.
     """
     return rgb[..., ::-1] - VGG_MEAN_BGR
 
 
 def vgg_deprocess(bgr) -> np.ndarray:
-    """Inverse of :func:`vgg_preprocess`, clipped to [0, 255] and returned as ``uint8`` (batch axis dropped)."""
+    """Inverse of :func:`vgg_preprocess`, clipped to [0, 255] and returned as ``uint8`` (batch axis dropped).
+
+    Taught in chapter 02.
+    """
     x = np.asarray(bgr, dtype=np.float32)
     if x.ndim == 4:
         if x.shape[0] != 1:
@@ -127,7 +135,10 @@ def resize_like(rgb, like) -> np.ndarray:
 
 
 def save_image(image, path: str | os.PathLike[str]) -> Path:
-    """Write an RGB image (uint8 or float in [0, 255]) atomically: a temporary file, then a rename."""
+    """Write an RGB image (uint8 or float in [0, 255]) atomically: a temporary file, then a rename.
+
+    Taught in chapter 01.
+    """
     target = Path(path)
     if target.suffix.lower() not in Image.registered_extensions():
         raise InputError(f"Pillow cannot write {target.suffix or 'extension-less'!r} files; use .png or .jpg for {target}.")
@@ -140,6 +151,8 @@ def image_batch(image, max_dim: int | None = None) -> np.ndarray:
 
     ``image`` is a sample name or a path (loaded with :func:`load_image` at ``max_dim``), or an array or tensor
     of shape (h, w, 3) or (1, h, w, 3), which is resized (area averaging) when its long side exceeds ``max_dim``.
+
+    Taught in chapter 01.
     """
     if isinstance(image, (str, bytes)) or hasattr(image, "__fspath__"):
         return load_image(image, 512 if max_dim is None else max_dim)

@@ -9,6 +9,8 @@
 
 Here F is a feature map reshaped to (h·w, C). The three differ only by constant factors per layer:
 coursera = tf_blog / 4 for both losses, and pytorch style = tf_blog style / C².
+
+Chapters: 04, 05.
 """
 from __future__ import annotations
 
@@ -33,7 +35,10 @@ def _spatial_size(features: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]
 
 
 def gram_matrix(features: tf.Tensor, normalization: str = "tf_blog") -> tf.Tensor:
-    """Channel-by-channel inner products of a (batch, h, w, C) feature map: shape (batch, C, C)."""
+    """Channel-by-channel inner products of a (batch, h, w, C) feature map: shape (batch, C, C).
+
+    Taught in chapter 05.
+    """
     _check_normalization(normalization)
     features = tf.convert_to_tensor(features, tf.float32)
     if features.shape.rank != 4:
@@ -51,7 +56,7 @@ def gram_matrix(features: tf.Tensor, normalization: str = "tf_blog") -> tf.Tenso
 
 
 def content_loss(generated: tf.Tensor, target: tf.Tensor, normalization: str = "tf_blog") -> tf.Tensor:
-    """How far the generated image's feature map is from the content image's, at one layer."""
+    """How far the generated image's feature map is from the content image's, at one layer. Taught in chapter 04."""
     _check_normalization(normalization)
     squared = tf.square(tf.cast(generated, tf.float32) - tf.cast(target, tf.float32))
     if normalization == "coursera":
@@ -61,7 +66,10 @@ def content_loss(generated: tf.Tensor, target: tf.Tensor, normalization: str = "
 
 
 def layer_style_loss(generated: tf.Tensor, target_gram: tf.Tensor, normalization: str = "tf_blog") -> tf.Tensor:
-    """Style loss at one layer: the distance between the Gram matrix of ``generated`` and ``target_gram``."""
+    """Style loss at one layer: the distance between the Gram matrix of ``generated`` and ``target_gram``.
+
+    Taught in chapter 05.
+    """
     gram = gram_matrix(generated, normalization)
     squared = tf.square(gram - tf.cast(target_gram, tf.float32))
     if normalization == "coursera":
@@ -76,7 +84,7 @@ def style_loss(
     layer_weights: Mapping[str, float] | Sequence[float] | None = None,
     normalization: str = "tf_blog",
 ) -> tf.Tensor:
-    """Weighted sum of the layer style losses; equal weights 1/L by default."""
+    """Weighted sum of the layer style losses; equal weights 1/L by default. Taught in chapter 05."""
     names = list(generated)
     if set(names) != set(target_grams):
         raise InputError(f"style_loss: generated layers {sorted(generated)} differ from target layers {sorted(target_grams)}.")
@@ -90,7 +98,10 @@ def style_loss(
 
 
 def total_variation_loss(image: tf.Tensor) -> tf.Tensor:
-    """Sum of absolute differences between neighbouring pixels (horizontal and vertical), per image summed."""
+    """Sum of absolute differences between neighbouring pixels (horizontal and vertical), per image summed.
+
+    Taught in chapter 07.
+    """
     image = tf.convert_to_tensor(image, tf.float32)
     down = tf.abs(image[:, 1:, :, :] - image[:, :-1, :, :])
     right = tf.abs(image[:, :, 1:, :] - image[:, :, :-1, :])

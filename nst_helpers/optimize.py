@@ -3,6 +3,8 @@
 What is optimised is the pixels of one image, kept in VGG's pre-processed space (BGR, means subtracted) and
 clipped back to the valid range [-mean, 255 - mean] after every step; the loop itself is the engine's
 (:mod:`nst_helpers.engine`). The best image seen is kept.
+
+Chapter: 06.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class TransferConfig:
     float32 (mixed precision; fast only on hardware with such arithmetic), and ``jit_compile`` compiles the
     step with XLA.
     The optimiser defaults are the TF blog post's: Adam with learning rate 5.0, beta_1 0.99, epsilon 0.1.
+
+    Taught in chapter 06.
     """
 
     steps: int = 1000
@@ -90,7 +94,7 @@ class TransferConfig:
 
 
 class StyleTransfer:
-    """The targets, the weighted loss and the image being optimised of one run (chapter 06)."""
+    """The targets, the weighted loss and the image being optimised of one run (chapter 06). Taught in chapter 06."""
 
     def __init__(self, extractor: FeatureExtractor, content, style, config: TransferConfig = TransferConfig(),
                  start: np.ndarray | None = None):
@@ -187,7 +191,10 @@ def run_style_transfer(
     progress: bool = True,
     **overrides,
 ) -> TransferResult:
-    """Stylise ``content`` (a sample name, path or RGB array) with ``style``; keyword overrides go to the config."""
+    """Stylise ``content`` (a sample name, path or RGB array) with ``style``; keyword overrides go to the config.
+
+    Taught in chapter 06.
+    """
     config = TransferConfig(**{**asdict(config or TransferConfig()), **overrides})
     keras.utils.set_random_seed(config.seed)
     extractor = extractor or load_feature_extractor(backbone)

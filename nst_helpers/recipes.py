@@ -10,6 +10,8 @@ The book's own recipe (the TF blog post's: Adam on pre-processed pixels) is :mod
 Every runner is a configuration of the engine (:mod:`nst_helpers.engine`) and returns its
 :class:`~nst_helpers.engine.TransferResult`. To keep results on disk, wrap the call in
 :func:`nst_helpers.book.runcache.cached`.
+
+Chapter: 07.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ def run_with_optimizer(content, style, config: TransferConfig, optimizer: keras.
     """The book's loss and loop (clipping after every step, best image kept) with another Keras optimiser.
 
     ``optimizer`` is only read for its class and settings: the run uses a fresh copy of it.
+
+    Taught in chapter 07.
     """
     method = KerasOptimizer(optimizer)
     extractor = extractor or load_feature_extractor("auto")
@@ -61,6 +65,8 @@ def run_lbfgs(content, style, config: TransferConfig, extractor: FeatureExtracto
     One evaluation costs what one Adam step costs (a forward and a backward pass), so the budgets compare.
     The box bounds of L-BFGS-B keep the pixels in the valid range, which replaces the clipping step.
     The history has one entry per evaluation, line-search trials included.
+
+    Taught in chapter 07.
     """
     method = LBFGS(history_size)
     extractor = extractor or load_feature_extractor("auto")
@@ -79,12 +85,18 @@ IMAGENET_STD_RGB = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 
 
 def imagenet_normalize(unit_rgb):
-    """The PyTorch recipe's normalisation: RGB in [0, 1], minus the ImageNet mean, divided by its std."""
+    """The PyTorch recipe's normalisation: RGB in [0, 1], minus the ImageNet mean, divided by its std.
+
+    Taught in chapter 07.
+    """
     return (unit_rgb - IMAGENET_MEAN_RGB) / IMAGENET_STD_RGB
 
 
 def unit_to_vgg_input(unit_rgb):
-    """RGB in [0, 1] to what the Keras VGG backbones expect (BGR, 0-255, Caffe means subtracted)."""
+    """RGB in [0, 1] to what the Keras VGG backbones expect (BGR, 0-255, Caffe means subtracted).
+
+    Taught in chapter 07.
+    """
     return vgg_preprocess(255.0 * unit_rgb)
 
 
@@ -104,6 +116,8 @@ class PyTorchRecipe:
     sum over ``conv_1`` ... ``conv_5`` of the MSE of Gram matrices divided by b·C·h·w; RMSprop with PyTorch's
     defaults (learning rate 0.01, smoothing 0.99, epsilon 1e-8); pixels clamped to [0, 1].
     PyTorch numbers the convolutions 1, 2, 3, ...; in Keras' VGG names ``conv_4`` is ``block2_conv2``.
+
+    Taught in chapter 07.
     """
 
     steps: int = 700
@@ -133,6 +147,8 @@ class CourseraRecipe:
     uniform noise in [−0.25, 0.25], clipped to [0, 1];
     Adam with learning rate 0.01 (Keras' other defaults); clipping to [0, 1] after every step.
     ``content_layers=None`` takes the backbone's content layer.
+
+    Taught in chapter 07.
     """
 
     steps: int = 2501
@@ -155,7 +171,10 @@ class CourseraRecipe:
 
 
 def coursera_start(content01: np.ndarray, noise: float, seed: int) -> np.ndarray:
-    """The content image (values in [0, 1]) plus uniform noise in [−noise, noise], clipped to [0, 1]."""
+    """The content image (values in [0, 1]) plus uniform noise in [−noise, noise], clipped to [0, 1].
+
+    Taught in chapter 07.
+    """
     rng = np.random.default_rng(seed)
     return np.clip(content01 + rng.uniform(-noise, noise, size=np.shape(content01)), 0.0, 1.0).astype(np.float32)
 
@@ -200,6 +219,8 @@ def run_pytorch_recipe(content, style, recipe: PyTorchRecipe = PyTorchRecipe(),
 
     The backbone gets the [0, 1] image as it expects it (:func:`unit_to_vgg_input`): the Keras weights come
     from Caffe, trained on BGR 0-255 values minus the means, not on torchvision's mean/std-normalised RGB.
+
+    Taught in chapter 07.
     """
     optimizer = keras.optimizers.RMSprop(learning_rate=float(recipe.learning_rate), rho=float(recipe.rho),
                                          epsilon=float(recipe.epsilon))
@@ -214,6 +235,8 @@ def run_coursera_recipe(content, style, recipe: CourseraRecipe = CourseraRecipe(
 
     The backbone gets the [0, 1] image as it expects it (:func:`unit_to_vgg_input`); the assignment itself
     feeds the [0, 1] values to VGG19 without that conversion.
+
+    Taught in chapter 07.
     """
     optimizer = keras.optimizers.Adam(learning_rate=float(recipe.learning_rate))
     weights = dict(zip(recipe.style_layers, recipe.layer_weights))

@@ -1,4 +1,7 @@
-"""Checks of numeric arguments, with one clear error that names the argument and what it must be."""
+"""Checks of numeric arguments, with one clear error that names the argument and what it must be.
+
+Chapter: 06.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 """Figures for the book: images side by side, the progress grid and the loss curves.
 
 Every figure takes its titles and labels from the caller, so each edition labels them in its own language.
+
+Chapter: 01.
 """
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ def use_cjk_font() -> str | None:
 
 
 def show_images(images: Sequence, titles: Sequence[str] = (), suptitle: str | None = None, size: float = 4.0):
-    """Show RGB images (uint8, or float in [0, 255]) in one row; returns the figure."""
+    """Show RGB images (uint8, or float in [0, 255]) in one row; returns the figure. Taught in chapter 01."""
     fig, axes = plt.subplots(1, len(images), figsize=(size * len(images), size), squeeze=False)
     for ax, image, title in zip(axes[0], images, list(titles) + [""] * len(images)):
         ax.imshow(to_uint8(image))
@@ -50,7 +52,7 @@ def show_images(images: Sequence, titles: Sequence[str] = (), suptitle: str | No
 
 def show_progress_grid(snapshots: Sequence[tuple[int, np.ndarray]], step_label: str = "step {step}",
                        columns: int = 5, suptitle: str | None = None, size: float = 2.6):
-    """The images captured during a run, in a grid titled by step."""
+    """The images captured during a run, in a grid titled by step. Taught in chapter 06."""
     rows = max(1, -(-len(snapshots) // columns))
     fig, axes = plt.subplots(rows, columns, figsize=(size * columns, size * rows), squeeze=False)
     for ax in axes.flat:
@@ -66,7 +68,7 @@ def show_progress_grid(snapshots: Sequence[tuple[int, np.ndarray]], step_label: 
 
 def plot_history(history: Mapping[str, Sequence[float]], labels: Mapping[str, str] | None = None,
                  xlabel: str = "step", ylabel: str = "loss", title: str | None = None, ax=None):
-    """Loss terms against the step, on a log scale; zero-only terms are left out."""
+    """Loss terms against the step, on a log scale; zero-only terms are left out. Taught in chapter 06."""
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     labels = labels or {}

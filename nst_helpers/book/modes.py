@@ -1,6 +1,8 @@
 """Quick mode (small images, few steps: for CI and nbval) and full mode (for the rendered book and Colab).
 
 One environment variable chooses: ``NST_MODE=quick`` or ``NST_MODE=full`` (the default).
+
+Chapter: 00.
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ def current_mode() -> str:
 
 
 def run_settings(mode: str | None = None) -> RunSettings:
-    """The :class:`RunSettings` of ``mode`` (default: the current mode)."""
+    """The :class:`RunSettings` of ``mode`` (default: the current mode). Taught in chapter 00."""
     mode = mode or current_mode()
     if mode not in _SETTINGS:
         raise InputError(f"Unknown mode {mode!r}; choose 'quick' or 'full'.")

@@ -1,4 +1,7 @@
-"""The first cell of every chapter: quiet TensorFlow, seeds, figure defaults, fonts, and a line on the hardware."""
+"""The first cell of every chapter: quiet TensorFlow, seeds, figure defaults, fonts, and a line on the hardware.
+
+Chapter: 00.
+"""
 from __future__ import annotations
 
 import os
@@ -32,6 +35,8 @@ def setup(edition: str = "en", seed: int = SEED) -> RunSettings:
     """Prepare a chapter: seeds, matplotlib defaults, a CJK font for the Chinese edition; print the hardware.
 
     Returns the :class:`RunSettings` of the current mode (quick or full).
+
+    Taught in chapter 00.
     """
     check_edition(edition)
     import keras

@@ -12,6 +12,8 @@ call. The key covers everything that determines the result:
 
 Entries are ``.npz`` files (no pickle) in ``NST_RUN_CACHE`` (default: ``runs/`` in the sample cache folder);
 past ``NST_RUN_CACHE_MAX_MB`` megabytes (default 1024) the least recently used are removed.
+
+Chapters: 00, 06, 07.
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ def _function_source(run: Callable) -> str | None:
 
 
 def cache_key(run: Callable, *args, **kwargs) -> str:
-    """The key of ``run(*args, **kwargs)`` in the run cache, as a hex string."""
+    """The key of ``run(*args, **kwargs)`` in the run cache, as a hex string. Taught in chapter 06."""
     if not any(isinstance(v, FeatureExtractor) for v in (*args, *kwargs.values())):
         raise InputError(f"cached({run.__name__}, ...) needs the feature extractor as an argument "
                          "(extractor=...): the key must know which network's weights computed the run.")
@@ -191,6 +193,8 @@ def cached(run: Callable[..., TransferResult], *args, **kwargs) -> TransferResul
     """``run(*args, **kwargs)``, or the stored result of an earlier call with the same :func:`cache_key`.
 
     An interrupted run is not stored; a damaged entry is computed again.
+
+    Taught in chapter 00.
     """
     folder = run_cache_dir()
     path = folder / f"{run.__name__}-{cache_key(run, *args, **kwargs)}.npz"

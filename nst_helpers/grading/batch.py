@@ -3,6 +3,8 @@
 A submission is copied into a scratch folder before anything runs, so the grader never changes it. Whatever
 happens to one submission (unreadable JSON, an exception, an endless loop, a crash) is written down as
 its notes, and the batch goes on.
+
+Chapter: 08.
 """
 from __future__ import annotations
 

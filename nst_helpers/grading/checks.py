@@ -7,6 +7,8 @@ raises :class:`ExerciseFailed` (shown as one line with the hint) when it does no
 Each check grades its exercise on its own: while it runs, the helpers the student's function may call
 (``gram_matrix`` inside ``compute_layer_style_cost``, the costs inside the train step, ...) are replaced
 by the reference ones in the function's module, and put back afterwards.
+
+Chapter: 08.
 """
 from __future__ import annotations
 

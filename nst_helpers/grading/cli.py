@@ -5,6 +5,8 @@
 
 Each notebook runs in a fresh Python process of its own, in a scratch copy, with a time limit. The result is
 printed as a table and written to OUT/gradebook.csv (one row per student) and OUT/gradebook.json.
+
+Chapter: 08.
 """
 from __future__ import annotations
 

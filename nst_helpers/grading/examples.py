@@ -3,6 +3,8 @@
 Every check feeds the student's function and the reference the same inputs, so the expected values are exact
 up to float rounding. The layer names of the style test are not VGG's on purpose: a function that reads the
 global ``STYLE_LAYERS`` instead of its argument fails visibly.
+
+Chapter: 08.
 """
 from __future__ import annotations
 

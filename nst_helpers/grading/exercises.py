@@ -1,4 +1,7 @@
-"""The graded exercises of chapter 08: their order, the function each one asks for, and its points."""
+"""The graded exercises of chapter 08: their order, the function each one asks for, and its points.
+
+Chapter: 08.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass

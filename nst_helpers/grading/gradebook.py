@@ -1,4 +1,7 @@
-"""The gradebook: a table for a person, a CSV file (one row per student) and a JSON file with every detail."""
+"""The gradebook: a table for a person, a CSV file (one row per student) and a JSON file with every detail.
+
+Chapter: 08.
+"""
 from __future__ import annotations
 
 import csv

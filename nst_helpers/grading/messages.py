@@ -2,6 +2,8 @@
 
 ``text(key, lang, **fields)`` picks one and fills it in. Each entry holds the three languages side by side,
 so a missing translation shows up in review (and in the tests).
+
+Chapter: 08.
 """
 from __future__ import annotations
 

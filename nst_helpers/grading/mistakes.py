@@ -4,6 +4,8 @@ A check runs these on the same inputs as the student's function; when the studen
 them, the hint of that mistake (``messages.MESSAGES[key]``) says what went wrong. Mistakes that end in an
 exception instead of a wrong number are recognised from the error (``ERROR_MISTAKES``). Each exercise has a
 list of (message key, function) pairs, and several functions may share one hint.
+
+Chapter: 08.
 """
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 The losses come from :mod:`nst_helpers.losses` with ``normalization="coursera"``, so the assignment and the
 chapters compute the same numbers. The names and signatures are those of the assignment notebook.
+
+Chapter: 08.
 """
 from __future__ import annotations
 

@@ -9,6 +9,8 @@ so whatever was graded before a crash is kept.
 
 Cells tagged ``grader-skip`` (the long demonstration runs) and the check cells are not run; the checks are
 called here instead, on the functions the notebook defined, looked up by name.
+
+Chapter: 08.
 """
 from __future__ import annotations
 

@@ -9,6 +9,8 @@ needs. On a 2-core CPU this makes a train step about 1.4 times faster (see ``ben
 
 The runner can also compute in ``bfloat16`` or ``float16`` (mixed precision): the kernels and the input are
 cast once, and every returned feature map is cast back to ``float32`` so the losses stay in ``float32``.
+
+Chapter: 06.
 """
 from __future__ import annotations
 
