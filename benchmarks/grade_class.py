@@ -8,6 +8,7 @@ are correct, the others carry one typical mistake each, one has a syntax error a
 script runs the nst-grade command as a teacher would, prints its wall time, and checks every student got a
 row in the gradebook.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,6 +31,8 @@ MISTAKES = {function: lines for _, function, lines, _, _ in reversed(WRONG_ANSWE
 
 TEACHER = REPO / "assignments" / "teacher" / "en" / "08_assignment.ipynb"
 STUDENT = REPO / "notebooks" / "en" / "08_assignment.ipynb"
+
+
 def make_class(folder: Path, count: int) -> dict[str, str]:
     """Write ``count`` submissions into ``folder``; return what each one is."""
     teacher = nbformat.read(TEACHER, as_version=4)
@@ -72,8 +75,17 @@ def main(argv: list[str] | None = None) -> int:
         submissions, grades = root / "submissions", root / "grades"
         submissions.mkdir(parents=True, exist_ok=True)
         kinds = make_class(submissions, args.count)
-        command = [str(Path(sys.executable).parent / "nst-grade"), str(submissions), "--out", str(grades),
-                   "--jobs", str(args.jobs), "--timeout", str(args.timeout), "--quiet"]
+        command = [
+            str(Path(sys.executable).parent / "nst-grade"),
+            str(submissions),
+            "--out",
+            str(grades),
+            "--jobs",
+            str(args.jobs),
+            "--timeout",
+            str(args.timeout),
+            "--quiet",
+        ]
         started = time.perf_counter()
         subprocess.run(command, check=True)
         seconds = time.perf_counter() - started
@@ -86,8 +98,10 @@ def main(argv: list[str] | None = None) -> int:
             by_kind.setdefault(kind, []).append(int(rows[name]["total"]))
     for kind, totals in sorted(by_kind.items()):
         print(f"  {kind:36s} {len(totals):3d} submissions, points {sorted(set(totals))}")
-    print(f"{args.count} submissions graded with --jobs {args.jobs} in {seconds:.0f} s "
-          f"({seconds / args.count:.1f} s per submission)")
+    print(
+        f"{args.count} submissions graded with --jobs {args.jobs} in {seconds:.0f} s "
+        f"({seconds / args.count:.1f} s per submission)"
+    )
     if missing:
         print(f"missing from the gradebook: {sorted(missing)}", file=sys.stderr)
         return 1

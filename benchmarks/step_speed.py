@@ -21,27 +21,31 @@ than 5 % of the CPUs are printed as well.
 ``--experiments`` adds variants of the project's step, timed in the same interleaved rounds:
 ``xla`` (the same step with ``TransferConfig(jit_compile=True)``) and ``keras-autodiff`` (the
 network run as a Keras model, its input gradients left to automatic differentiation instead of the forward
-convolutions of :mod:`nst_helpers.speed.fastgrad`). Two variants of the blog loop explain its cost: ``blog-no-kernel-grads``
+convolutions of :mod:`nst_helpers.speed.fastgrad`). Two variants of the blog loop explain its cost:
+``blog-no-kernel-grads``
 (eager, with the unused kernel gradients that eager execution computes replaced by zeros) and
-``blog-compiled`` (the blog post's step compiled with ``tf.function``). Thread and oneDNN settings are read by TensorFlow at start-up, so compare those
+``blog-compiled`` (the blog post's step compiled with ``tf.function``). Thread and oneDNN settings are read by
+TensorFlow at start-up, so compare those
 by running the script again with ``TF_NUM_INTEROP_THREADS``, ``TF_NUM_INTRAOP_THREADS`` or
 ``TF_ENABLE_ONEDNN_OPTS`` set; the settings in force are printed and written to the JSON.
 
 Run from the repository root::
 
-    NST_DATA_DIR=/path/to/images .venv/bin/python benchmarks/step_speed.py [--sizes 256 512] [--steps 9] [--json out.json]
+    NST_DATA_DIR=/path/to/images .venv/bin/python benchmarks/step_speed.py \
+        [--sizes 256 512] [--steps 9] [--json out.json]
 """
+
 from __future__ import annotations
 
 import argparse
 import datetime
-from dataclasses import replace
 import json
 import os
 import platform
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +53,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import keras  # noqa: E402
+
+from machine import cpu_model  # noqa: E402
 from nst_helpers import (  # noqa: E402  (after the path set-up)
     BACKBONES,
     StyleTransfer,
@@ -57,9 +64,6 @@ from nst_helpers import (  # noqa: E402  (after the path set-up)
     load_image,
 )
 from nst_helpers._tf import tf  # noqa: E402
-from machine import cpu_model  # noqa: E402
-
-import keras  # noqa: E402
 
 TARGET_SPEEDUP = 1.8  # project step vs the eager loop, at the smallest size
 TARGET_SHARE = 75.0  # achieved GFLOP/s of the project step, % of the measured matmul throughput
@@ -70,6 +74,7 @@ THREAD_ENV = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "TF_ENABLE_ONE
 # --------------------------------------------------------------------------------------------------
 # The machine: matmul throughput, CPU model, and the CPU time other processes take while we measure.
 # --------------------------------------------------------------------------------------------------
+
 
 class CpuShare:
     """CPU seconds used by the whole machine and by this process between ``start()`` and ``stop()``.
@@ -161,6 +166,7 @@ def numpy_matmul_gflops(n: int = 2048, repeats: int = 7) -> float:
 # FLOPs of one step, from the layer shapes.
 # --------------------------------------------------------------------------------------------------
 
+
 def step_flops(extractor, image_shape: tuple[int, ...]) -> dict:
     """FLOPs of one train step of ``extractor`` on an image of ``image_shape`` (1, h, w, 3).
 
@@ -247,8 +253,16 @@ class BlogLoop:
     dict or list); the post's model returns ``style_outputs + content_outputs``, rebuilt here in that order.
     """
 
-    def __init__(self, model, style_layers, content_layers, content_rgb, style_rgb,
-                 content_weight: float = 1e3, style_weight: float = 1e-2):
+    def __init__(
+        self,
+        model,
+        style_layers,
+        content_layers,
+        content_rgb,
+        style_rgb,
+        content_weight: float = 1e3,
+        style_weight: float = 1e-2,
+    ):
         self.model = model
         self.layers = list(style_layers) + list(content_layers)
         self.num_style_layers = len(style_layers)
@@ -258,7 +272,7 @@ class BlogLoop:
         style_outputs = self.outputs(blog_load_and_process(style_rgb))
         content_outputs = self.outputs(blog_load_and_process(content_rgb))
         style_features = [layer[0] for layer in style_outputs[: self.num_style_layers]]
-        self.content_features = [layer[0] for layer in content_outputs[self.num_style_layers:]]
+        self.content_features = [layer[0] for layer in content_outputs[self.num_style_layers :]]
         self.gram_style_features = [blog_gram_matrix(f) for f in style_features]
         self.init_image = tf.Variable(blog_load_and_process(content_rgb), dtype=tf.float32)
         self.opt = keras.optimizers.Adam(learning_rate=5.0, beta_1=0.99, epsilon=1e-1)
@@ -275,7 +289,7 @@ class BlogLoop:
         style_weight, content_weight = self.loss_weights
         model_outputs = self.outputs(init_image)
         style_output_features = model_outputs[: self.num_style_layers]
-        content_output_features = model_outputs[self.num_style_layers:]
+        content_output_features = model_outputs[self.num_style_layers :]
         style_score = 0
         content_score = 0
         weight_per_style_layer = 1.0 / float(self.num_style_layers)
@@ -353,6 +367,7 @@ class CompiledBlogLoop(BlogLoop):
 # Timing
 # --------------------------------------------------------------------------------------------------
 
+
 def project_step(transfer: StyleTransfer):
     """One step as ``StyleTransfer.run`` takes it: the compiled step, then its losses read on the host."""
 
@@ -390,9 +405,14 @@ def time_interleaved(steps_by_name: dict, warmup: int, rounds: int, monitor: Cpu
             loads[name].append(monitor.stop())
         matmul_runs.extend(probe() for _ in range(2))
     last_loss = {name: step() for name, step in steps_by_name.items()}
-    return {"times_s": times, "other_load_pct": loads, "first_loss": first_loss, "last_loss": last_loss,
-            "matmul_gflops": matmul_runs,
-            "steps_taken": warmup + rounds + 1}
+    return {
+        "times_s": times,
+        "other_load_pct": loads,
+        "first_loss": first_loss,
+        "last_loss": last_loss,
+        "matmul_gflops": matmul_runs,
+        "steps_taken": warmup + rounds + 1,
+    }
 
 
 def parse_args(argv=None):
@@ -404,9 +424,12 @@ def parse_args(argv=None):
     parser.add_argument("--content", default="turtle", help="content image: sample name or path")
     parser.add_argument("--style", default="great_wave", help="style image: sample name or path")
     parser.add_argument("--matmul-size", type=int, default=2048)
-    parser.add_argument("--experiments", action="store_true",
-                        help="also time variants of the project step (xla, keras-autodiff) "
-                             "and of the blog loop (blog-no-kernel-grads, blog-compiled)")
+    parser.add_argument(
+        "--experiments",
+        action="store_true",
+        help="also time variants of the project step (xla, keras-autodiff) "
+        "and of the blog loop (blog-no-kernel-grads, blog-compiled)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the figures to this JSON file")
     args = parser.parse_args(argv)
     if args.steps < 1 or args.warmup < 1:
@@ -435,7 +458,9 @@ def main(argv=None) -> int:
     numpy_gflops = numpy_matmul_gflops(args.matmul_size)  # first: TensorFlow's idle threads can slow BLAS down later
     probe = MatmulProbe(args.matmul_size)
     mm_before = matmul_gflops(probe)
-    print(f"matmul {args.matmul_size}x{args.matmul_size} float32: best {mm_before['best_gflops']:.1f} GFLOP/s", flush=True)
+    print(
+        f"matmul {args.matmul_size}x{args.matmul_size} float32: best {mm_before['best_gflops']:.1f} GFLOP/s", flush=True
+    )
 
     extractor = load_feature_extractor(args.backbone)
     content_weight, style_weight = TransferConfig().weights_for(extractor.backbone)
@@ -447,20 +472,41 @@ def main(argv=None) -> int:
         keras.utils.set_random_seed(0)
         config = TransferConfig(max_dim=size)
         loops = {
-            "blog": BlogLoop(extractor.model, extractor.backbone.style_layers, extractor.backbone.content_layers,
-                             content_rgb, style_rgb, content_weight=content_weight, style_weight=style_weight).step,
+            "blog": BlogLoop(
+                extractor.model,
+                extractor.backbone.style_layers,
+                extractor.backbone.content_layers,
+                content_rgb,
+                style_rgb,
+                content_weight=content_weight,
+                style_weight=style_weight,
+            ).step,
             "project": project_step(project := StyleTransfer(extractor, content_rgb, style_rgb, config)),
         }
         if args.experiments:
-            loops["xla"] = project_step(StyleTransfer(extractor, content_rgb, style_rgb, replace(config, jit_compile=True)))
+            loops["xla"] = project_step(
+                StyleTransfer(extractor, content_rgb, style_rgb, replace(config, jit_compile=True))
+            )
             autodiff = extractor.variant(fast_gradients=False)
             loops["keras-autodiff"] = project_step(StyleTransfer(autodiff, content_rgb, style_rgb, config))
             loops["blog-no-kernel-grads"] = BlogLoopWithoutKernelGradients(
-                extractor.model, extractor.backbone.style_layers, extractor.backbone.content_layers,
-                content_rgb, style_rgb, content_weight=content_weight, style_weight=style_weight).step
+                extractor.model,
+                extractor.backbone.style_layers,
+                extractor.backbone.content_layers,
+                content_rgb,
+                style_rgb,
+                content_weight=content_weight,
+                style_weight=style_weight,
+            ).step
             loops["blog-compiled"] = CompiledBlogLoop(
-                extractor.model, extractor.backbone.style_layers, extractor.backbone.content_layers,
-                content_rgb, style_rgb, content_weight=content_weight, style_weight=style_weight).step
+                extractor.model,
+                extractor.backbone.style_layers,
+                extractor.backbone.content_layers,
+                content_rgb,
+                style_rgb,
+                content_weight=content_weight,
+                style_weight=style_weight,
+            ).step
         monitor = CpuShare()
         timed = time_interleaved(loops, args.warmup, args.steps, monitor, probe)
         flops = step_flops(extractor, content_rgb.shape)
@@ -468,8 +514,10 @@ def main(argv=None) -> int:
             assert tuple(flops["layer_shapes"][name]) == tuple(target.shape), (name, flops["layer_shapes"][name])
         med = {n: statistics.median(t) * 1e3 for n, t in timed["times_s"].items()}
         best = {n: min(t) * 1e3 for n, t in timed["times_s"].items()}
-        quiet = {n: [t * 1e3 for t, load in zip(ts, timed["other_load_pct"][n]) if load < QUIET_PCT]
-                 for n, ts in timed["times_s"].items()}
+        quiet = {
+            n: [t * 1e3 for t, load in zip(ts, timed["other_load_pct"][n]) if load < QUIET_PCT]
+            for n, ts in timed["times_s"].items()
+        }
         row = {
             "size": size,
             "image_shape": list(content_rgb.shape),
@@ -483,21 +531,33 @@ def main(argv=None) -> int:
             "median_ms": med,
             "times_ms": {n: [round(t * 1e3, 2) for t in ts] for n, ts in timed["times_s"].items()},
             "other_load_pct_per_step": {n: [round(v, 1) for v in ls] for n, ls in timed["other_load_pct"].items()},
-            "matmul_gflops_during": {"best": max(timed["matmul_gflops"]),
-                                     "median": statistics.median(timed["matmul_gflops"]),
-                                     "runs": [round(v, 1) for v in timed["matmul_gflops"]]},
+            "matmul_gflops_during": {
+                "best": max(timed["matmul_gflops"]),
+                "median": statistics.median(timed["matmul_gflops"]),
+                "runs": [round(v, 1) for v in timed["matmul_gflops"]],
+            },
             "first_loss": timed["first_loss"],
             "loss_after_steps": {"steps": timed["steps_taken"], "loss": timed["last_loss"]},
             "flops": {k: v for k, v in flops.items() if k != "layer_shapes"},
             "other_processes_cpu_pct": monitor.other_pct,
         }
         rows.append(row)
-        print("    median ms/step: " + ", ".join(f"{n} {v:.0f}" for n, v in med.items())
-              + f"; other processes used {monitor.other_pct:.0f} % of the CPUs", flush=True)
+        print(
+            "    median ms/step: "
+            + ", ".join(f"{n} {v:.0f}" for n, v in med.items())
+            + f"; other processes used {monitor.other_pct:.0f} % of the CPUs",
+            flush=True,
+        )
         if monitor.other_pct >= QUIET_PCT and any(quiet.values()):
-            print(f"    steps during which other processes used < {QUIET_PCT:.0f} % of the CPUs: "
-                  + ", ".join(f"{n} {statistics.median(v):.0f} ms ({len(v)} of {len(timed['times_s'][n])} steps)" for n, v in quiet.items() if v),
-                  flush=True)
+            print(
+                f"    steps during which other processes used < {QUIET_PCT:.0f} % of the CPUs: "
+                + ", ".join(
+                    f"{n} {statistics.median(v):.0f} ms ({len(v)} of {len(timed['times_s'][n])} steps)"
+                    for n, v in quiet.items()
+                    if v
+                ),
+                flush=True,
+            )
 
     mm_after = matmul_gflops(probe)
     matmul_best = max(mm_before["best_gflops"], mm_after["best_gflops"])
@@ -511,24 +571,33 @@ def main(argv=None) -> int:
     elapsed = time.perf_counter() - started
 
     print()
-    print(f"fp32 matmul throughput, tf.matmul {args.matmul_size}x{args.matmul_size}: best {mm_before['best_gflops']:.1f} "
-          f"GFLOP/s before the steps, {mm_after['best_gflops']:.1f} after; the table uses the best run during each "
-          f"size's steps (NumPy's BLAS, for reference: {numpy_gflops:.1f} GFLOP/s)")
-    header = (f"{'size':>5} {'image':>9} {'GFLOP/step':>10} {'eager blog ms':>13} {'project ms':>10} "
-              f"{'speed-up':>8} {'GFLOP/s':>8} {'matmul GFLOP/s':>14} {'% matmul':>8} {'other load':>10}")
+    print(
+        f"fp32 matmul throughput, tf.matmul {args.matmul_size}x{args.matmul_size}: best {mm_before['best_gflops']:.1f} "
+        f"GFLOP/s before the steps, {mm_after['best_gflops']:.1f} after; the table uses the best run during each "
+        f"size's steps (NumPy's BLAS, for reference: {numpy_gflops:.1f} GFLOP/s)"
+    )
+    header = (
+        f"{'size':>5} {'image':>9} {'GFLOP/step':>10} {'eager blog ms':>13} {'project ms':>10} "
+        f"{'speed-up':>8} {'GFLOP/s':>8} {'matmul GFLOP/s':>14} {'% matmul':>8} {'other load':>10}"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
         h, w = row["image_shape"][1:3]
-        print(f"{row['size']:>5} {f'{w}x{h}':>9} {row['flops']['total'] / 1e9:>10.1f} {row['eager_blog_ms']:>13.0f} "
-              f"{row['project_ms']:>10.0f} {row['speedup']:>7.2f}x {row['project_gflops']:>8.1f} "
-              f"{row['matmul_gflops']:>14.1f} {row['share_of_matmul_pct']:>7.1f}% {row['other_processes_cpu_pct']:>9.0f}%")
+        print(
+            f"{row['size']:>5} {f'{w}x{h}':>9} {row['flops']['total'] / 1e9:>10.1f} {row['eager_blog_ms']:>13.0f} "
+            f"{row['project_ms']:>10.0f} {row['speedup']:>7.2f}x {row['project_gflops']:>8.1f} "
+            f"{row['matmul_gflops']:>14.1f} {row['share_of_matmul_pct']:>7.1f}% {row['other_processes_cpu_pct']:>9.0f}%"
+        )
     if args.experiments:
         print()
         print("variants (median ms/step, GFLOP/s, % of matmul):")
         for row in rows:
-            cells = [f"{n} {ms:.0f} ms ({row['gflops'][n]:.0f} GFLOP/s, {100 * row['gflops'][n] / row['matmul_gflops']:.0f} %)"
-                     for n, ms in row["median_ms"].items()]
+            cells = [
+                f"{n} {ms:.0f} ms ({row['gflops'][n]:.0f} GFLOP/s, "
+                f"{100 * row['gflops'][n] / row['matmul_gflops']:.0f} %)"
+                for n, ms in row["median_ms"].items()
+            ]
             print(f"  {row['size']}: " + "; ".join(cells))
     smallest = min(rows, key=lambda r: r["size"])
     verdict = {
@@ -539,14 +608,23 @@ def main(argv=None) -> int:
         "share_met_at": [r["size"] for r in rows if r["share_of_matmul_pct"] >= TARGET_SHARE],
     }
     print()
-    print(f"target speed-up >= {TARGET_SPEEDUP}x at {smallest['size']} px: "
-          f"{'met' if verdict['speedup_met'] else 'missed'} ({smallest['speedup']:.2f}x)")
-    print(f"target >= {TARGET_SHARE:.0f} % of matmul throughput: "
-          + ", ".join(f"{r['size']} px {'met' if r['share_of_matmul_pct'] >= TARGET_SHARE else 'missed'} "
-                      f"({r['share_of_matmul_pct']:.0f} %)" for r in rows))
+    print(
+        f"target speed-up >= {TARGET_SPEEDUP}x at {smallest['size']} px: "
+        f"{'met' if verdict['speedup_met'] else 'missed'} ({smallest['speedup']:.2f}x)"
+    )
+    print(
+        f"target >= {TARGET_SHARE:.0f} % of matmul throughput: "
+        + ", ".join(
+            f"{r['size']} px {'met' if r['share_of_matmul_pct'] >= TARGET_SHARE else 'missed'} "
+            f"({r['share_of_matmul_pct']:.0f} %)"
+            for r in rows
+        )
+    )
     if max(r["other_processes_cpu_pct"] for r in rows) > 10:
-        print("note: other processes used more than 10 % of the CPUs while timing; the figures are slower than "
-              "on a quiet machine (see the quiet-step medians above and in the JSON).")
+        print(
+            "note: other processes used more than 10 % of the CPUs while timing; the figures are slower than "
+            "on a quiet machine (see the quiet-step medians above and in the JSON)."
+        )
     print(f"total time {elapsed:.0f} s")
 
     if args.json is not None:
@@ -554,8 +632,12 @@ def main(argv=None) -> int:
             "date": datetime.date.today().isoformat(),
             "machine": machine,
             "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-            "matmul": {"before": mm_before, "after": mm_after, "best_gflops": matmul_best,
-                       "numpy_best_gflops": numpy_gflops},
+            "matmul": {
+                "before": mm_before,
+                "after": mm_after,
+                "best_gflops": matmul_best,
+                "numpy_best_gflops": numpy_gflops,
+            },
             "rows": rows,
             "targets": verdict,
             "seconds": elapsed,

@@ -1,4 +1,5 @@
 """Import TensorFlow without its start-up logs reaching the reader."""
+
 from __future__ import annotations
 
 import contextlib
@@ -32,8 +33,8 @@ def import_tensorflow():
         return sys.modules["tensorflow"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with _stderr_silenced():
-        import tensorflow as tf
         import keras  # noqa: F401  (Keras 3 logs on first import too)
+        import tensorflow as tf
 
         tf.get_logger().setLevel("ERROR")
         # Creating the first context initialises devices, which logs once more.

@@ -2,6 +2,7 @@
 
 Chapter: 00.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tv-weight", type=float, default=0.0, help="total variation weight (default 0)")
     parser.add_argument("--learning-rate", type=float, default=5.0, help="Adam learning rate (default 5.0)")
     parser.add_argument("--init", choices=("content", "noise", "content+noise"), default="content")
-    parser.add_argument("--backbone", choices=("auto", "vgg19", "vgg16-hed"), default="auto",
-                        help="auto: ImageNet VGG19 when its weights can be had, else the offline vgg16-hed")
+    parser.add_argument(
+        "--backbone",
+        choices=("auto", "vgg19", "vgg16-hed"),
+        default="auto",
+        help="auto: ImageNet VGG19 when its weights can be had, else the offline vgg16-hed",
+    )
     parser.add_argument("--weights", default=None, help="local VGG19 weights file (also: NST_VGG19_WEIGHTS)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -44,8 +49,14 @@ def main(argv: list[str] | None = None) -> int:
         from .optimize import TransferConfig, run_style_transfer
 
         config = TransferConfig(
-            steps=args.steps, max_dim=args.size, content_weight=args.content_weight, style_weight=args.style_weight,
-            tv_weight=args.tv_weight, learning_rate=args.learning_rate, init=args.init, seed=args.seed,
+            steps=args.steps,
+            max_dim=args.size,
+            content_weight=args.content_weight,
+            style_weight=args.style_weight,
+            tv_weight=args.tv_weight,
+            learning_rate=args.learning_rate,
+            init=args.init,
+            seed=args.seed,
         )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -59,8 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nst-stylize: error: {exc}", file=sys.stderr)
         return 2
     status = "stopped early (Ctrl-C); best image so far" if result.interrupted else "done"
-    print(f"{status}: wrote {path} ({result.caption}; best loss {result.best_loss:.4g} "
-          f"at step {result.best_step}, {result.seconds:.1f} s)")
+    print(
+        f"{status}: wrote {path} ({result.caption}; best loss {result.best_loss:.4g} "
+        f"at step {result.best_step}, {result.seconds:.1f} s)"
+    )
     return 0
 
 

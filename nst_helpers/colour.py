@@ -16,9 +16,7 @@ __all__ = ["RGB_TO_YIQ", "YIQ_TO_RGB", "luminance_image", "preserve_colors", "rg
 
 #: RGB to YIQ (the NTSC colour space): Y is the luminance, I and Q carry the colour.
 RGB_TO_YIQ = np.array(
-    [[0.299, 0.587, 0.114],
-     [0.595716, -0.274453, -0.321263],
-     [0.211456, -0.522591, 0.311135]],
+    [[0.299, 0.587, 0.114], [0.595716, -0.274453, -0.321263], [0.211456, -0.522591, 0.311135]],
     dtype=np.float64,
 )
 YIQ_TO_RGB = np.linalg.inv(RGB_TO_YIQ)

@@ -8,6 +8,7 @@ A sample is looked up in three places, in this order:
 
 Chapter: 01.
 """
+
 from __future__ import annotations
 
 import os

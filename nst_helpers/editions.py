@@ -3,6 +3,7 @@ and the tests all read (chapter 00 introduces the three editions).
 
 Chapter: 00.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -20,6 +20,7 @@ import weakref
 from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any, Callable, Mapping, Protocol
 
+import keras  # noqa: E402  (imported after TensorFlow's quiet start)
 import numpy as np
 from scipy.optimize import Bounds
 from scipy.optimize import minimize as scipy_minimize
@@ -27,10 +28,8 @@ from tqdm.auto import tqdm
 
 from ._tf import tf
 from .errors import InputError, OptimizationDivergedError
-from .validate import whole_number
 from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, to_uint8, vgg_deprocess
-
-import keras  # noqa: E402  (imported after TensorFlow's quiet start)
+from .validate import whole_number
 
 #: The entries of the book's loss: their sum and the three weighted terms.
 LOSS_TERMS = ("total", "style", "content", "tv")
@@ -92,8 +91,13 @@ class TransferResult:
         """The numbers of the run and what determined it, as plain data."""
         config = asdict(self.config) if is_dataclass(self.config) else self.config
         name = getattr(self.backbone, "name", None)
-        return {"best_loss": self.best_loss, "best_step": self.best_step, "seconds": self.seconds,
-                "backbone": name, "config": config}
+        return {
+            "best_loss": self.best_loss,
+            "best_step": self.best_step,
+            "seconds": self.seconds,
+            "backbone": name,
+            "config": config,
+        }
 
 
 @dataclass(frozen=True)
@@ -241,8 +245,14 @@ class LBFGS:
         upper = np.broadcast_to(problem.pixels.upper, shape).astype(np.float64).ravel()
         options = {"maxiter": budget, "maxfun": budget, "maxcor": self.history_size}
         try:
-            scipy_minimize(objective, problem.image.numpy().astype(np.float64).ravel(), jac=True,
-                           method="L-BFGS-B", bounds=Bounds(lower, upper), options=options)
+            scipy_minimize(
+                objective,
+                problem.image.numpy().astype(np.float64).ravel(),
+                jac=True,
+                method="L-BFGS-B",
+                bounds=Bounds(lower, upper),
+                options=options,
+            )
         except _Stop:
             pass
         finally:
@@ -282,7 +292,8 @@ def minimize(
         if not math.isfinite(losses["total"]):
             parts = ", ".join(f"{k} {v:.4g}" for k, v in losses.items() if k != "total")
             raise OptimizationDivergedError(
-                f"The loss became {losses['total']} at step {index}" + (f" ({parts})" if parts else "")
+                f"The loss became {losses['total']} at step {index}"
+                + (f" ({parts})" if parts else "")
                 + f". {divergence_hint}"
             )
         if not history:

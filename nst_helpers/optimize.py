@@ -11,19 +11,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import keras  # noqa: E402
 import numpy as np
 
 from ._tf import tf
 from .engine import VGG_PIXELS, Callback, KerasOptimizer, Method, Problem, TransferResult, minimize
 from .errors import InputError
-from .validate import finite_number, whole_number
 from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, image_batch, resize_like, vgg_preprocess
 from .losses import NORMALIZATIONS, content_loss, gram_matrix, style_loss, total_variation_loss
 from .model import Backbone, FeatureExtractor, load_feature_extractor
 from .speed.fastgrad import COMPUTE_DTYPES
 from .speed.memory import check_memory
-
-import keras  # noqa: E402
+from .validate import finite_number, whole_number
 
 __all__ = ["INITS", "StyleTransfer", "TransferConfig", "TransferResult", "run_style_transfer"]
 
@@ -96,8 +95,14 @@ class TransferConfig:
 class StyleTransfer:
     """The targets, the weighted loss and the image being optimised of one run (chapter 06). Taught in chapter 06."""
 
-    def __init__(self, extractor: FeatureExtractor, content, style, config: TransferConfig = TransferConfig(),
-                 start: np.ndarray | None = None):
+    def __init__(
+        self,
+        extractor: FeatureExtractor,
+        content,
+        style,
+        config: TransferConfig = TransferConfig(),
+        start: np.ndarray | None = None,
+    ):
         """``start``, a pre-processed image of the content image's size, replaces ``config.init``'s start."""
         if extractor.compute_dtype != config.precision:
             extractor = extractor.variant(compute_dtype=config.precision)
@@ -117,7 +122,9 @@ class StyleTransfer:
         if start is None:
             start = self.initial_image(vgg_preprocess(content_rgb))
         elif np.shape(start) != content_rgb.shape:
-            raise InputError(f"start has shape {np.shape(start)}; it must match the content image, {content_rgb.shape}.")
+            raise InputError(
+                f"start has shape {np.shape(start)}; it must match the content image, {content_rgb.shape}."
+            )
         self.problem = Problem(self.loss_terms, start, VGG_PIXELS)
         self.method = KerasOptimizer(
             keras.optimizers.Adam(
@@ -173,10 +180,21 @@ class StyleTransfer:
         so far with ``interrupted=True``.
         """
         method = method or self.method
-        hint = "Lower the loss weights." if method is not self.method else (
-            f"Lower the learning rate (now {self.config.learning_rate}) or the loss weights.")
-        result = minimize(self.problem, method, self.config.steps, snapshots=self.config.snapshots,
-                          callback=callback, progress=progress, description=description, divergence_hint=hint)
+        hint = (
+            "Lower the loss weights."
+            if method is not self.method
+            else (f"Lower the learning rate (now {self.config.learning_rate}) or the loss weights.")
+        )
+        result = minimize(
+            self.problem,
+            method,
+            self.config.steps,
+            snapshots=self.config.snapshots,
+            callback=callback,
+            progress=progress,
+            description=description,
+            divergence_hint=hint,
+        )
         result.backbone, result.config = self.extractor.backbone, self.config
         return result
 

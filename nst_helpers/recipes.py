@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import keras  # noqa: E402  (imported after TensorFlow's quiet start)
 import numpy as np
 
 from ._tf import tf
@@ -30,11 +31,17 @@ from .model import STYLE_LAYERS_VGG, FeatureExtractor, load_feature_extractor
 from .optimize import StyleTransfer, TransferConfig
 from .validate import finite_number, whole_number
 
-import keras  # noqa: E402  (imported after TensorFlow's quiet start)
-
 __all__ = [
-    "IMAGENET_MEAN_RGB", "IMAGENET_STD_RGB", "CourseraRecipe", "PyTorchRecipe", "coursera_start",
-    "imagenet_normalize", "run_coursera_recipe", "run_lbfgs", "run_pytorch_recipe", "run_with_optimizer",
+    "IMAGENET_MEAN_RGB",
+    "IMAGENET_STD_RGB",
+    "CourseraRecipe",
+    "PyTorchRecipe",
+    "coursera_start",
+    "imagenet_normalize",
+    "run_coursera_recipe",
+    "run_lbfgs",
+    "run_pytorch_recipe",
+    "run_with_optimizer",
     "unit_to_vgg_input",
 ]
 
@@ -43,8 +50,15 @@ __all__ = [
 # The book's loss, other optimisers
 # --------------------------------------------------------------------------------------------------------------
 
-def run_with_optimizer(content, style, config: TransferConfig, optimizer: keras.optimizers.Optimizer,
-                       extractor: FeatureExtractor | None = None, progress: bool = False) -> TransferResult:
+
+def run_with_optimizer(
+    content,
+    style,
+    config: TransferConfig,
+    optimizer: keras.optimizers.Optimizer,
+    extractor: FeatureExtractor | None = None,
+    progress: bool = False,
+) -> TransferResult:
     """The book's loss and loop (clipping after every step, best image kept) with another Keras optimiser.
 
     ``optimizer`` is only read for its class and settings: the run uses a fresh copy of it.
@@ -54,12 +68,19 @@ def run_with_optimizer(content, style, config: TransferConfig, optimizer: keras.
     method = KerasOptimizer(optimizer)
     extractor = extractor or load_feature_extractor("auto")
     keras.utils.set_random_seed(config.seed)
-    return StyleTransfer(extractor, content, style, config).run(progress=progress, description=method.name,
-                                                                method=method)
+    return StyleTransfer(extractor, content, style, config).run(
+        progress=progress, description=method.name, method=method
+    )
 
 
-def run_lbfgs(content, style, config: TransferConfig, extractor: FeatureExtractor | None = None,
-              history_size: int = 10, progress: bool = False) -> TransferResult:
+def run_lbfgs(
+    content,
+    style,
+    config: TransferConfig,
+    extractor: FeatureExtractor | None = None,
+    history_size: int = 10,
+    progress: bool = False,
+) -> TransferResult:
     """The book's loss minimised by L-BFGS-B (SciPy), with ``config.steps`` loss-and-gradient evaluations.
 
     One evaluation costs what one Adam step costs (a forward and a backward pass), so the budgets compare.
@@ -71,8 +92,7 @@ def run_lbfgs(content, style, config: TransferConfig, extractor: FeatureExtracto
     method = LBFGS(history_size)
     extractor = extractor or load_feature_extractor("auto")
     keras.utils.set_random_seed(config.seed)
-    return StyleTransfer(extractor, content, style, config).run(progress=progress, description="L-BFGS",
-                                                                method=method)
+    return StyleTransfer(extractor, content, style, config).run(progress=progress, description="L-BFGS", method=method)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -166,8 +186,9 @@ class CourseraRecipe:
     def __post_init__(self) -> None:
         _check_recipe(self)
         if len(self.layer_weights) != len(self.style_layers):
-            raise InputError(f"CourseraRecipe: {len(self.layer_weights)} layer weights for "
-                             f"{len(self.style_layers)} style layers.")
+            raise InputError(
+                f"CourseraRecipe: {len(self.layer_weights)} layer weights for {len(self.style_layers)} style layers."
+            )
 
 
 def coursera_start(content01: np.ndarray, noise: float, seed: int) -> np.ndarray:
@@ -179,9 +200,17 @@ def coursera_start(content01: np.ndarray, noise: float, seed: int) -> np.ndarray
     return np.clip(content01 + rng.uniform(-noise, noise, size=np.shape(content01)), 0.0, 1.0).astype(np.float32)
 
 
-def _run_unit_range_recipe(content, style, recipe, extractor: FeatureExtractor | None, normalization: str,
-                           layer_weights: dict[str, float], optimizer: keras.optimizers.Optimizer,
-                           start: Callable[[np.ndarray], np.ndarray], progress: bool) -> TransferResult:
+def _run_unit_range_recipe(
+    content,
+    style,
+    recipe,
+    extractor: FeatureExtractor | None,
+    normalization: str,
+    layer_weights: dict[str, float],
+    optimizer: keras.optimizers.Optimizer,
+    start: Callable[[np.ndarray], np.ndarray],
+    progress: bool,
+) -> TransferResult:
     """A recipe on images in [0, 1]: targets from the two images, the weighted loss, the engine's loop.
 
     With ``normalization="coursera"`` the style image is resized to the content image's size (raw Gram matrices
@@ -207,14 +236,25 @@ def _run_unit_range_recipe(content, style, recipe, extractor: FeatureExtractor |
         return terms
 
     problem = Problem(loss_terms, start(content01.astype(np.float32)), UNIT_PIXELS)
-    result = minimize(problem, KerasOptimizer(optimizer), recipe.steps, snapshots=recipe.snapshots,
-                      progress=progress, description=f"{type(recipe).__name__}")
+    result = minimize(
+        problem,
+        KerasOptimizer(optimizer),
+        recipe.steps,
+        snapshots=recipe.snapshots,
+        progress=progress,
+        description=f"{type(recipe).__name__}",
+    )
     result.backbone, result.config = reader.backbone, recipe
     return result
 
 
-def run_pytorch_recipe(content, style, recipe: PyTorchRecipe = PyTorchRecipe(),
-                       extractor: FeatureExtractor | None = None, progress: bool = False) -> TransferResult:
+def run_pytorch_recipe(
+    content,
+    style,
+    recipe: PyTorchRecipe = PyTorchRecipe(),
+    extractor: FeatureExtractor | None = None,
+    progress: bool = False,
+) -> TransferResult:
     """Stylise with :class:`PyTorchRecipe` on the given backbone.
 
     The backbone gets the [0, 1] image as it expects it (:func:`unit_to_vgg_input`): the Keras weights come
@@ -222,15 +262,22 @@ def run_pytorch_recipe(content, style, recipe: PyTorchRecipe = PyTorchRecipe(),
 
     Taught in chapter 07.
     """
-    optimizer = keras.optimizers.RMSprop(learning_rate=float(recipe.learning_rate), rho=float(recipe.rho),
-                                         epsilon=float(recipe.epsilon))
+    optimizer = keras.optimizers.RMSprop(
+        learning_rate=float(recipe.learning_rate), rho=float(recipe.rho), epsilon=float(recipe.epsilon)
+    )
     ones = {n: 1.0 for n in recipe.style_layers}  # the blog post adds the layer losses up
-    return _run_unit_range_recipe(content, style, recipe, extractor, "pytorch", ones, optimizer,
-                                  lambda content01: content01, progress)
+    return _run_unit_range_recipe(
+        content, style, recipe, extractor, "pytorch", ones, optimizer, lambda content01: content01, progress
+    )
 
 
-def run_coursera_recipe(content, style, recipe: CourseraRecipe = CourseraRecipe(),
-                        extractor: FeatureExtractor | None = None, progress: bool = False) -> TransferResult:
+def run_coursera_recipe(
+    content,
+    style,
+    recipe: CourseraRecipe = CourseraRecipe(),
+    extractor: FeatureExtractor | None = None,
+    progress: bool = False,
+) -> TransferResult:
     """Stylise with :class:`CourseraRecipe` on the given backbone.
 
     The backbone gets the [0, 1] image as it expects it (:func:`unit_to_vgg_input`); the assignment itself
@@ -240,5 +287,14 @@ def run_coursera_recipe(content, style, recipe: CourseraRecipe = CourseraRecipe(
     """
     optimizer = keras.optimizers.Adam(learning_rate=float(recipe.learning_rate))
     weights = dict(zip(recipe.style_layers, recipe.layer_weights))
-    return _run_unit_range_recipe(content, style, recipe, extractor, "coursera", weights, optimizer,
-                                  lambda content01: coursera_start(content01, recipe.noise, recipe.seed), progress)
+    return _run_unit_range_recipe(
+        content,
+        style,
+        recipe,
+        extractor,
+        "coursera",
+        weights,
+        optimizer,
+        lambda content01: coursera_start(content01, recipe.noise, recipe.seed),
+        progress,
+    )

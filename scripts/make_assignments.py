@@ -18,6 +18,7 @@ tagged ``nbval-check-output`` kept), which also proves that the student version 
 and that the teacher version passes every check. Cell ids are derived from the position, so regenerating
 an unchanged source gives identical files.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -87,8 +88,9 @@ def solution_blocks(source: str, where: str) -> list[tuple[int, int]]:
 def code_skeleton(source: str) -> str:
     """Code without comments and with string literals blanked: what every language must share."""
     tokens = []
-    string_types = {tokenize.STRING} | {getattr(tokenize, n) for n in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END")
-                                        if hasattr(tokenize, n)}
+    string_types = {tokenize.STRING} | {
+        getattr(tokenize, n) for n in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END") if hasattr(tokenize, n)
+    }
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type == tokenize.COMMENT:
             if tok.string.strip() in (BEGIN, END):
@@ -125,19 +127,29 @@ def check_same_code(notebooks: dict[str, nbformat.NotebookNode]) -> None:
     """Every language must have the code cells and tags of English; only strings and comments may differ."""
     if "en" not in notebooks:
         return
-    reference = [(code_skeleton(c.source), sorted(c.metadata.get("tags", []))) for c in notebooks["en"].cells
-                 if c.cell_type == "code"]
+    reference = [
+        (code_skeleton(c.source), sorted(c.metadata.get("tags", [])))
+        for c in notebooks["en"].cells
+        if c.cell_type == "code"
+    ]
     for lang, notebook in notebooks.items():
-        cells = [(code_skeleton(c.source), sorted(c.metadata.get("tags", []))) for c in notebook.cells
-                 if c.cell_type == "code"]
+        cells = [
+            (code_skeleton(c.source), sorted(c.metadata.get("tags", [])))
+            for c in notebook.cells
+            if c.cell_type == "code"
+        ]
         if len(cells) != len(reference):
             raise AssignmentSourceError(f"assignments/{lang}: {len(cells)} code cells, English has {len(reference)}.")
         for number, (mine, theirs) in enumerate(zip(cells, reference), start=1):
             if mine[1] != theirs[1]:
-                raise AssignmentSourceError(f"assignments/{lang}, code cell {number}: tags {mine[1]}, English has {theirs[1]}.")
+                raise AssignmentSourceError(
+                    f"assignments/{lang}, code cell {number}: tags {mine[1]}, English has {theirs[1]}."
+                )
             if mine[0] != theirs[0]:
-                raise AssignmentSourceError(f"assignments/{lang}, code cell {number}: the code differs from English "
-                                            "beyond strings and comments.")
+                raise AssignmentSourceError(
+                    f"assignments/{lang}, code cell {number}: the code differs from English "
+                    "beyond strings and comments."
+                )
 
 
 # ---- the two versions ----------------------------------------------------------------------------------
@@ -148,7 +160,7 @@ def strip_solutions(source: str, lang: str) -> str:
     for begin, end in reversed(blocks):
         indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
         message = json.dumps(PLACEHOLDER[lang], ensure_ascii=False)
-        lines[begin:end + 1] = [indent + YOUR_CODE, f"{indent}raise NotImplementedError({message})"]
+        lines[begin : end + 1] = [indent + YOUR_CODE, f"{indent}raise NotImplementedError({message})"]
     return "\n".join(lines)
 
 
@@ -185,8 +197,9 @@ def paired_notebook(notebook: nbformat.NotebookNode, name: str, execute: bool, c
     notebook.metadata["kernelspec"] = dict(KERNELSPEC)
     if execute:
         os.environ["NST_MODE"] = "quick"
-        client = NotebookClient(notebook, timeout=TIMEOUT_S, kernel_name="python3",
-                                resources={"metadata": {"path": str(cwd)}})
+        client = NotebookClient(
+            notebook, timeout=TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+        )
         client.execute()
     for index, cell in enumerate(notebook.cells):
         cell["id"] = hashlib.sha1(f"{name}:{index}".encode()).hexdigest()[:8]
@@ -200,8 +213,9 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def make_assignments(langs: list[str] | None = None, out: Path = REPO, execute: bool = True,
-                     source_root: Path = REPO, log=print) -> list[Path]:
+def make_assignments(
+    langs: list[str] | None = None, out: Path = REPO, execute: bool = True, source_root: Path = REPO, log=print
+) -> list[Path]:
     """Write the student and teacher versions of each language under ``out``; return the files written."""
     langs = langs or source_langs(source_root)
     if not langs:
@@ -218,7 +232,10 @@ def make_assignments(langs: list[str] | None = None, out: Path = REPO, execute: 
         student_md = _write(out / "book" / lang / f"{STEM}.md", jupytext.writes(student, fmt="md:myst"))
         log(f"student version: {student_md.relative_to(out)}")
         student_nb = paired_notebook(jupytext.read(student_md), f"{lang}/student", execute, student_md.parent)
-        written += [student_md, _write(out / "notebooks" / lang / f"{STEM}.ipynb", jupytext.writes(student_nb, fmt="ipynb"))]
+        written += [
+            student_md,
+            _write(out / "notebooks" / lang / f"{STEM}.ipynb", jupytext.writes(student_nb, fmt="ipynb")),
+        ]
         teacher_path = out / "assignments" / "teacher" / lang / f"{STEM}.ipynb"
         log(f"teacher version: {teacher_path.relative_to(out)}")
         teacher_path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ Each notebook is executed in quick mode (NST_MODE=quick); only the outputs of ce
 from the existing notebook, cell by cell (the cells must be the same in number and kind); nbval then checks
 that the new code still produces them.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,7 +59,9 @@ def refresh(source: Path) -> Path:
     notebook = jupytext.read(source)
     notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     os.environ["NST_MODE"] = "quick"
-    client = NotebookClient(notebook, timeout=TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(source.parent)}})
+    client = NotebookClient(
+        notebook, timeout=TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(source.parent)}}
+    )
     client.execute()
     keep_checked_outputs(notebook)
     target = notebook_path(source)

@@ -1,10 +1,10 @@
 """Shared fixtures: the data folder, a small feature extractor, and small image files of every awkward kind."""
+
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 

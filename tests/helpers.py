@@ -31,6 +31,13 @@ def toy_extractor():
     for layer in network.layers[1:]:
         kernel, bias = layer.get_weights()
         layer.set_weights([rng.normal(0, 0.05, kernel.shape).astype(np.float32), np.zeros_like(bias)])
-    spec = Backbone("toy", "toy network", content_layers=("high",), style_layers=("low", "high"),
-                    content_weight=1.0, style_weight=1.0, offline=True)
+    spec = Backbone(
+        "toy",
+        "toy network",
+        content_layers=("high",),
+        style_layers=("low", "high"),
+        content_weight=1.0,
+        style_weight=1.0,
+        offline=True,
+    )
     return FeatureExtractor(network, spec)

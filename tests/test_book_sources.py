@@ -1,4 +1,5 @@
 """The book's sources: every chapter in every edition, .md and .ipynb in sync, the same code everywhere."""
+
 from __future__ import annotations
 
 import io
@@ -27,7 +28,9 @@ def code_skeleton(source: str) -> str:
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type == tokenize.COMMENT:
             continue
-        if tok.type == tokenize.STRING or tok.type in {getattr(tokenize, n, -1) for n in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END")}:
+        if tok.type == tokenize.STRING or tok.type in {
+            getattr(tokenize, n, -1) for n in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END")
+        }:
             tokens.append("<str>")
         elif tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER):
             tokens.append(tok.string)
@@ -69,7 +72,9 @@ def test_editions_share_the_same_code(stem):
         assert len(other) == len(reference), f"{lang}/{stem}: {len(other)} code cells, en has {len(reference)}"
         for i, ((src_en, tags_en), (src, tags)) in enumerate(zip(reference, other)):
             assert tags == tags_en, f"{lang}/{stem} code cell {i}: tags {tags} differ from en {tags_en}"
-            assert code_skeleton(src) == code_skeleton(src_en), f"{lang}/{stem} code cell {i} differs from en beyond strings and comments"
+            assert code_skeleton(src) == code_skeleton(src_en), (
+                f"{lang}/{stem} code cell {i} differs from en beyond strings and comments"
+            )
 
 
 @pytest.mark.parametrize("lang", EDITIONS)
@@ -83,7 +88,10 @@ def test_notebooks_carry_only_checked_outputs(lang, stem):
             continue
         if CHECK_TAG in cell.metadata.get("tags", []):
             assert cell.outputs, f"{lang}/{stem}: a checked cell has no stored output"
-            assert all(o.output_type in ("stream", "execute_result") and "image/png" not in o.get("data", {}) for o in cell.outputs)
+            assert all(
+                o.output_type in ("stream", "execute_result") and "image/png" not in o.get("data", {})
+                for o in cell.outputs
+            )
         else:
             assert not cell.outputs, f"{lang}/{stem}: an unchecked cell has stored outputs"
 
@@ -93,4 +101,6 @@ def test_first_cell_installs_from_the_configured_repository():
     for lang in EDITIONS:
         for stem in chapter_stems():
             first = code_cells(REPO / "book" / lang / f"{stem}.md")[0][0]
-            assert f"git+{url}" in first and f'setup("{lang}")' in first, f"{lang}/{stem}: the first code cell is not the set-up cell"
+            assert f"git+{url}" in first and f'setup("{lang}")' in first, (
+                f"{lang}/{stem}: the first code cell is not the set-up cell"
+            )

@@ -1,4 +1,5 @@
 """nst-stylize end to end on small images, and its errors."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,9 @@ from nst_helpers.cli import main
 
 def test_stylize_samples_writes_a_png_and_names_the_backbone(tmp_path, capsys, samples):
     out = tmp_path / "out.png"
-    code = main(["turtle", "great_wave", "-o", str(out), "--size", "64", "--steps", "3", "--backbone", "vgg16-hed", "--quiet"])
+    code = main(
+        ["turtle", "great_wave", "-o", str(out), "--size", "64", "--steps", "3", "--backbone", "vgg16-hed", "--quiet"]
+    )
     assert code == 0
     assert Image.open(out).size == (64, 48)
     captured = capsys.readouterr()
@@ -30,8 +33,14 @@ def test_stylize_samples_writes_a_png_and_names_the_backbone(tmp_path, capsys, s
 )
 def test_bad_input_gives_one_line_and_no_file(tmp_path, capsys, args, message):
     out = tmp_path / "out.png"
-    assert main(args + ["-o", str(out), "--backbone", "vgg16-hed", "--size", "64", "--quiet"] if "--size" not in args
-                else args + ["-o", str(out), "--backbone", "vgg16-hed", "--quiet"]) == 2
+    assert (
+        main(
+            args + ["-o", str(out), "--backbone", "vgg16-hed", "--size", "64", "--quiet"]
+            if "--size" not in args
+            else args + ["-o", str(out), "--backbone", "vgg16-hed", "--quiet"]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []

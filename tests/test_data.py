@@ -1,4 +1,5 @@
 """The sample registry: lookup order, the download into the cache, and the error when nothing works."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,7 +15,9 @@ from nst_helpers.errors import ImageNotFoundError, InputError
 
 
 def test_registry_has_the_six_images_with_credits():
-    assert sorted(data.SAMPLE_IMAGES) == sorted(["turtle", "great_wave", "kandinsky", "tuebingen", "pillars", "starry_night"])
+    assert sorted(data.SAMPLE_IMAGES) == sorted(
+        ["turtle", "great_wave", "kandinsky", "tuebingen", "pillars", "starry_night"]
+    )
     for sample in data.SAMPLE_IMAGES.values():
         assert sample.url.startswith("https://upload.wikimedia.org/") and sample.licence and sample.credit
 

@@ -1,4 +1,5 @@
 """The hand-run conv stack: same features as Keras, the same image gradient, and mixed precision close to float32."""
+
 from __future__ import annotations
 
 import keras
@@ -7,8 +8,8 @@ import pytest
 import tensorflow as tf
 
 from nst_helpers.errors import InputError
-from nst_helpers.speed.fastgrad import FrozenConvStack, conv2d_same, flip_kernel, supports_fast_gradients
 from nst_helpers.losses import gram_matrix
+from nst_helpers.speed.fastgrad import FrozenConvStack, conv2d_same, flip_kernel, supports_fast_gradients
 
 
 def image_batch(seed: int = 0, size: tuple[int, int] = (40, 56)) -> tf.Tensor:

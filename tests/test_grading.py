@@ -4,6 +4,7 @@ The expensive part, grading notebooks in child processes, runs in two module-sco
 share: one of normal submissions (the teacher version, the student version and typical wrong answers),
 and one of broken submissions under a short time limit.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,15 +20,15 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
 import make_assignments  # noqa: E402
-from submissions import WRONG_ANSWERS, replace_solution, solution_cell  # noqa: E402,F401
-
 from nst_helpers import grading  # noqa: E402
 from nst_helpers.grading import batch, checks, mistakes  # noqa: E402
 from nst_helpers.grading.exercises import BY_KEY, EXERCISES, MAX_POINTS  # noqa: E402
 from nst_helpers.grading.messages import LANGS, MESSAGES, text  # noqa: E402
+from submissions import WRONG_ANSWERS, replace_solution, solution_cell  # noqa: E402,F401
 
 LANGS_WITH_SOURCE = make_assignments.source_langs()
 POINTS = {e.key: e.points for e in EXERCISES}
+
 
 # ---- building submissions -----------------------------------------------------------------------------
 def write(notebook: nbformat.NotebookNode, path: Path) -> Path:
@@ -81,13 +82,18 @@ def broken_batch(teacher, tmp_path_factory):
     deleted.cells.remove(solution_cell(deleted, "compute_style_cost"))
     write(deleted, folder / "deleted_cell.ipynb")
     loop_cell = nbformat.from_dict(json.loads(json.dumps(teacher)))
-    loop_cell.cells.insert(loop_cell.cells.index(solution_cell(loop_cell, "total_cost")),
-                           nbformat.v4.new_code_cell("while True:\n    pass"))
+    loop_cell.cells.insert(
+        loop_cell.cells.index(solution_cell(loop_cell, "total_cost")),
+        nbformat.v4.new_code_cell("while True:\n    pass"),
+    )
     write(loop_cell, folder / "loop_in_cell.ipynb")
     write(replace_solution(teacher, "gram_matrix", ["while True:", "    pass"]), folder / "loop_in_function.ipynb")
     stubborn = nbformat.from_dict(json.loads(json.dumps(teacher)))
-    stubborn.cells.append(nbformat.v4.new_code_cell(
-        "import time\nwhile True:\n    try:\n        time.sleep(0.2)\n    except BaseException:\n        pass"))
+    stubborn.cells.append(
+        nbformat.v4.new_code_cell(
+            "import time\nwhile True:\n    try:\n        time.sleep(0.2)\n    except BaseException:\n        pass"
+        )
+    )
     write(stubborn, folder / "loop_ignores_interrupts.ipynb")
     (folder / "bad_json.ipynb").write_text('{"cells": [{"cell_type": "code", "source": "x = 1"', encoding="utf-8")
     before = digests(folder)
@@ -108,10 +114,13 @@ def _cells(path: Path) -> list[tuple]:
 def test_repository_holds_what_the_generator_makes(generated, lang):
     """Regenerated into a temporary folder, the student and teacher versions equal the committed ones."""
     md = f"book/{lang}/08_assignment.md"
-    assert (generated / md).read_text(encoding="utf-8") == (REPO / md).read_text(encoding="utf-8"), \
+    assert (generated / md).read_text(encoding="utf-8") == (REPO / md).read_text(encoding="utf-8"), (
         f"{md} differs from its source: run scripts/make_assignments.py"
+    )
     for path in (f"notebooks/{lang}/08_assignment.ipynb", f"assignments/teacher/{lang}/08_assignment.ipynb"):
-        assert _cells(generated / path) == _cells(REPO / path), f"{path} differs from its source: run scripts/make_assignments.py"
+        assert _cells(generated / path) == _cells(REPO / path), (
+            f"{path} differs from its source: run scripts/make_assignments.py"
+        )
 
 
 @pytest.mark.parametrize("lang", LANGS_WITH_SOURCE)
@@ -132,8 +141,9 @@ def test_student_version_has_placeholders_and_tags(generated, lang):
 def test_teacher_version_keeps_solutions_and_raises_nowhere(teacher):
     code = [c for c in teacher.cells if c.cell_type == "code"]
     assert sum(make_assignments.BEGIN in c.source for c in code) == len(EXERCISES)
-    assert not any("raises-exception" in c.metadata.get("tags", []) or "needs-solution" in c.metadata.get("tags", [])
-                   for c in code)
+    assert not any(
+        "raises-exception" in c.metadata.get("tags", []) or "needs-solution" in c.metadata.get("tags", []) for c in code
+    )
 
 
 def test_generator_rejects_unbalanced_markers():
@@ -146,7 +156,9 @@ def test_generator_rejects_unbalanced_markers():
 def test_strip_solutions_keeps_indentation():
     source = "def f(x):\n    ### BEGIN SOLUTION\n    y = x + 1\n    ### END SOLUTION\n    return y"
     assert make_assignments.strip_solutions(source, "vi").split("\n")[1:3] == [
-        "    # YOUR CODE HERE", '    raise NotImplementedError("Hãy thay dòng này bằng mã của bạn.")']
+        "    # YOUR CODE HERE",
+        '    raise NotImplementedError("Hãy thay dòng này bằng mã của bạn.")',
+    ]
 
 
 # ---- the checks, in this process ---------------------------------------------------------------------------
@@ -161,8 +173,9 @@ def test_every_message_exists_in_every_language():
         assert key in MESSAGES
 
 
-@pytest.mark.parametrize("exercise, key, variant",
-                         [(ex, key, fn) for ex, variants in mistakes.VARIANTS.items() for key, fn in variants])
+@pytest.mark.parametrize(
+    "exercise, key, variant", [(ex, key, fn) for ex, variants in mistakes.VARIANTS.items() for key, fn in variants]
+)
 def test_each_known_mistake_is_recognised(exercise, key, variant):
     result = grading.evaluate(exercise, variant, "en")
     assert not result.passed and result.mistake == key, result.line()
@@ -191,13 +204,16 @@ def test_check_prints_on_success_and_raises_with_the_hint(capsys):
 
 def test_a_check_puts_the_students_helpers_back():
     namespace: dict = {}
-    exec("import tensorflow as tf\n"
-         "def gram_matrix(A):\n    raise NotImplementedError()\n"
-         "def compute_layer_style_cost(a_S, a_G):\n"
-         "    _, n_H, n_W, n_C = a_G.shape\n"
-         "    GS = gram_matrix(tf.transpose(tf.reshape(a_S, (n_H * n_W, n_C))))\n"
-         "    GG = gram_matrix(tf.transpose(tf.reshape(a_G, (n_H * n_W, n_C))))\n"
-         "    return tf.reduce_sum(tf.square(GS - GG)) / (4.0 * n_C**2 * (n_H * n_W) ** 2)\n", namespace)
+    exec(
+        "import tensorflow as tf\n"
+        "def gram_matrix(A):\n    raise NotImplementedError()\n"
+        "def compute_layer_style_cost(a_S, a_G):\n"
+        "    _, n_H, n_W, n_C = a_G.shape\n"
+        "    GS = gram_matrix(tf.transpose(tf.reshape(a_S, (n_H * n_W, n_C))))\n"
+        "    GG = gram_matrix(tf.transpose(tf.reshape(a_G, (n_H * n_W, n_C))))\n"
+        "    return tf.reduce_sum(tf.square(GS - GG)) / (4.0 * n_C**2 * (n_H * n_W) ** 2)\n",
+        namespace,
+    )
     student_gram = namespace["gram_matrix"]
     assert grading.evaluate("layer_style_cost", namespace["compute_layer_style_cost"]).passed
     assert namespace["gram_matrix"] is student_gram
@@ -207,14 +223,23 @@ def test_a_check_puts_the_students_helpers_back():
 def test_other_failures_are_explained():
     assert grading.evaluate("gram_matrix", 42).mistake == "not_callable"
     assert grading.evaluate("content_cost", lambda a_C, a_G: None).mistake == "not_a_tensor"
-    assert grading.evaluate("content_cost", lambda a_C, a_G: 1 / 0).hint.startswith("Calling it on the test inputs raised ZeroDivisionError")
+    assert grading.evaluate("content_cost", lambda a_C, a_G: 1 / 0).hint.startswith(
+        "Calling it on the test inputs raised ZeroDivisionError"
+    )
     assert grading.evaluate("gram_matrix", lambda A: checks.tf.matmul(A, A)).mistake == "gram.no_transpose"
-    assert grading.evaluate("total_cost", lambda J_content, J_style, alpha=1, beta=1: alpha * J_content + beta * J_style
-                            ).mistake == "total.defaults"
+    assert (
+        grading.evaluate(
+            "total_cost", lambda J_content, J_style, alpha=1, beta=1: alpha * J_content + beta * J_style
+        ).mistake
+        == "total.defaults"
+    )
     namespace: dict = {}
-    exec("STYLE_LAYERS = [('block1_conv1', 1.0)]\n"
-         "def compute_style_cost(a_S, a_G, style_layers=STYLE_LAYERS):\n"
-         "    return sum(w * compute_layer_style_cost(a_S[n], a_G[n]) for n, w in STYLE_LAYERS)\n", namespace)
+    exec(
+        "STYLE_LAYERS = [('block1_conv1', 1.0)]\n"
+        "def compute_style_cost(a_S, a_G, style_layers=STYLE_LAYERS):\n"
+        "    return sum(w * compute_layer_style_cost(a_S[n], a_G[n]) for n, w in STYLE_LAYERS)\n",
+        namespace,
+    )
     assert grading.evaluate("style_cost", namespace["compute_style_cost"]).mistake == "style.uses_global"
 
 

@@ -1,4 +1,5 @@
 """Image loading: every awkward file either loads correctly or fails with one clear nst_helpers error."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +10,6 @@ from helpers import gradient_image
 from nst_helpers.errors import ImageNotFoundError, InputError
 from nst_helpers.images import (
     MIN_SIDE,
-    PREPROCESSED_MAX,
-    PREPROCESSED_MIN,
     VGG_MEAN_BGR,
     load_image,
     save_image,

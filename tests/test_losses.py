@@ -1,4 +1,5 @@
 """Each loss and each Gram normalisation against values worked out by hand on tiny tensors."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,9 +1,8 @@
 """Backbones: the ImageNet VGG19 loading code (with a weights file written here), the offline backbone, "auto"."""
+
 from __future__ import annotations
 
-import socket
 import threading
-import time
 
 import h5py
 import keras

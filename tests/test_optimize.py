@@ -1,4 +1,5 @@
 """The optimisation loop: the loss goes down, pixels stay in range, bad settings and NaNs stop cleanly."""
+
 from __future__ import annotations
 
 import math
@@ -22,8 +23,10 @@ def test_a_few_steps_lower_the_loss(extractor):
     assert result.best_loss == pytest.approx(min(total), rel=1e-6)
     assert result.best_step == int(np.argmin(total))
     assert result.image.shape == (48, 64, 3) and result.image.dtype == np.uint8
-    assert all(math.isclose(t, s + c + v, rel_tol=1e-5) for t, s, c, v in
-               zip(total, result.history["style"], result.history["content"], result.history["tv"]))
+    assert all(
+        math.isclose(t, s + c + v, rel_tol=1e-5)
+        for t, s, c, v in zip(total, result.history["style"], result.history["content"], result.history["tv"])
+    )
     assert "offline backbone" in result.caption
 
 
@@ -63,14 +66,23 @@ def test_ctrl_c_returns_the_best_image_so_far(extractor):
         if evaluation.step == 2:
             raise KeyboardInterrupt
 
-    result = run_style_transfer(CONTENT, STYLE, extractor=extractor, steps=50, max_dim=64, progress=False, callback=interrupt)
+    result = run_style_transfer(
+        CONTENT, STYLE, extractor=extractor, steps=50, max_dim=64, progress=False, callback=interrupt
+    )
     assert result.interrupted and len(result.history["total"]) == 3
     assert result.image.shape == (48, 64, 3)
 
 
 def test_callback_can_stop_early(extractor):
-    result = run_style_transfer(CONTENT, STYLE, extractor=extractor, steps=50, max_dim=64, progress=False,
-                                callback=lambda evaluation: evaluation.step == 1)
+    result = run_style_transfer(
+        CONTENT,
+        STYLE,
+        extractor=extractor,
+        steps=50,
+        max_dim=64,
+        progress=False,
+        callback=lambda evaluation: evaluation.step == 1,
+    )
     assert len(result.history["total"]) == 2 and not result.interrupted
 
 

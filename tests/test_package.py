@@ -18,12 +18,15 @@ import module_map  # noqa: E402
 PACKAGE = REPO / "nst_helpers"
 
 
-@pytest.mark.parametrize("code", [
-    "import nst_helpers",
-    "from nst_helpers import InputError, SAMPLE_IMAGES",
-    "from nst_helpers import cli; cli.build_parser().format_help()",
-    "import nst_helpers.editions, nst_helpers.book, nst_helpers.speed",
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import nst_helpers",
+        "from nst_helpers import InputError, SAMPLE_IMAGES",
+        "from nst_helpers import cli; cli.build_parser().format_help()",
+        "import nst_helpers.editions, nst_helpers.book, nst_helpers.speed",
+    ],
+)
 def test_importing_the_package_or_the_cli_does_not_import_tensorflow(code):
     probe = f"import sys; {code}; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
@@ -51,8 +54,9 @@ def test_readme_module_table_is_up_to_date():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert module_map.with_table(readme) == readme, "run python scripts/module_map.py"
     listed = {row[0] for row in module_map.module_rows()}
-    public = {".".join(p.relative_to(REPO).with_suffix("").parts) for p in PACKAGE.rglob("*.py")
-              if not p.name.startswith("_")}
+    public = {
+        ".".join(p.relative_to(REPO).with_suffix("").parts) for p in PACKAGE.rglob("*.py") if not p.name.startswith("_")
+    }
     assert public <= listed, f"modules without a 'Chapter: NN.' line: {sorted(public - listed)}"
 
 

@@ -1,9 +1,10 @@
 """environment.yml mirrors pyproject.toml, so conda users get the same packages as pip users."""
+
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,18 +1,18 @@
 """nst_helpers.recipes: colour preservation, other optimisers, and the PyTorch and Coursera recipes."""
+
 from __future__ import annotations
 
 import keras
 import numpy as np
 import pytest
 
-from nst_helpers import Backbone, FeatureExtractor, TransferConfig, run_style_transfer
-from nst_helpers.errors import InputError
-from nst_helpers.images import vgg_preprocess
-from nst_helpers.losses import content_loss, gram_matrix, style_loss
 from helpers import toy_extractor
+from nst_helpers import FeatureExtractor, TransferConfig, run_style_transfer
 from nst_helpers.book.runcache import cached
 from nst_helpers.colour import luminance_image, preserve_colors, rgb_to_yiq, yiq_to_rgb
-from nst_helpers.images import resize_like
+from nst_helpers.errors import InputError
+from nst_helpers.images import resize_like, vgg_preprocess
+from nst_helpers.losses import content_loss, gram_matrix, style_loss
 from nst_helpers.recipes import (
     CourseraRecipe,
     PyTorchRecipe,
@@ -34,7 +34,9 @@ def toy() -> FeatureExtractor:
 @pytest.fixture
 def images():
     rng = np.random.default_rng(1)
-    return rng.uniform(0, 255, (1, 16, 16, 3)).astype(np.float32), rng.uniform(0, 255, (1, 12, 20, 3)).astype(np.float32)
+    return rng.uniform(0, 255, (1, 16, 16, 3)).astype(np.float32), rng.uniform(0, 255, (1, 12, 20, 3)).astype(
+        np.float32
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +45,7 @@ def private_run_cache(tmp_path, monkeypatch):
 
 
 # -- colour ------------------------------------------------------------------------------------------------------
+
 
 def test_yiq_of_grey_and_red():
     assert np.allclose(rgb_to_yiq(np.full((1, 1, 3), 100.0)), [[[100.0, 0.0, 0.0]]], atol=1e-9)
@@ -87,6 +90,7 @@ def test_colour_functions_reject_other_shapes():
 
 # -- input conventions ---------------------------------------------------------------------------------------------
 
+
 def test_imagenet_normalisation_is_caffe_preprocessing_up_to_scale():
     x = np.random.default_rng(4).uniform(0, 1, (1, 3, 3, 3)).astype(np.float32)
     assert np.allclose(unit_to_vgg_input(x), vgg_preprocess(255.0 * x))
@@ -110,6 +114,7 @@ def test_resize_like():
 
 
 # -- other optimisers ----------------------------------------------------------------------------------------------
+
 
 def test_run_with_adam_reproduces_the_book_loop(toy, images):
     content, style = images
@@ -157,10 +162,13 @@ def test_runs_are_cached(toy, images):
 
 # -- the two recipes, on the offline backbone and tiny images ------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def small_pair():
     rng = np.random.default_rng(5)
-    return rng.uniform(0, 255, (1, 32, 40, 3)).astype(np.float32), rng.uniform(0, 255, (1, 36, 36, 3)).astype(np.float32)
+    return rng.uniform(0, 255, (1, 32, 40, 3)).astype(np.float32), rng.uniform(0, 255, (1, 36, 36, 3)).astype(
+        np.float32
+    )
 
 
 def test_pytorch_recipe_starts_from_content_with_its_style_loss(extractor, small_pair):
@@ -168,7 +176,9 @@ def test_pytorch_recipe_starts_from_content_with_its_style_loss(extractor, small
     recipe = PyTorchRecipe(steps=2, max_dim=40)
     result = run_pytorch_recipe(content, style, recipe, extractor=extractor)
     # The first loss is that of the content image itself: no content loss, and the summed PyTorch style loss.
-    reader = FeatureExtractor(extractor.model, extractor.backbone.with_layers(recipe.content_layers, recipe.style_layers))
+    reader = FeatureExtractor(
+        extractor.model, extractor.backbone.with_layers(recipe.content_layers, recipe.style_layers)
+    )
     mine = reader(unit_to_vgg_input(content / 255.0)).style
     targets = {n: gram_matrix(f, "pytorch") for n, f in reader(unit_to_vgg_input(style / 255.0)).style.items()}
     expected = 1e6 * float(style_loss(mine, targets, {n: 1.0 for n in recipe.style_layers}, "pytorch"))

@@ -39,11 +39,14 @@ def test_second_run_comes_from_disk(extractor, tmp_path):
 def test_key_depends_on_everything_that_determines_the_run(extractor):
     key = cache_key(run_style_transfer, CONTENT, STYLE, CONFIG, extractor=extractor)
     assert key == cache_key(run_style_transfer, CONTENT.copy(), STYLE, CONFIG, extractor=extractor, progress=False)
-    assert key != cache_key(run_style_transfer, CONTENT, STYLE, TransferConfig(steps=4, max_dim=64, snapshots=2),
-                            extractor=extractor)
+    assert key != cache_key(
+        run_style_transfer, CONTENT, STYLE, TransferConfig(steps=4, max_dim=64, snapshots=2), extractor=extractor
+    )
     assert key != cache_key(run_style_transfer, STYLE, CONTENT, CONFIG, extractor=extractor)
     assert key != cache_key(run_lbfgs, CONTENT, STYLE, CONFIG, extractor=extractor)
-    assert key != cache_key(run_style_transfer, CONTENT, STYLE, CONFIG, extractor=extractor.variant(compute_dtype="bfloat16"))
+    assert key != cache_key(
+        run_style_transfer, CONTENT, STYLE, CONFIG, extractor=extractor.variant(compute_dtype="bfloat16")
+    )
 
 
 def test_other_weights_under_the_same_name_change_the_key(extractor):

@@ -1,16 +1,17 @@
 """The speed options: mixed precision, XLA, a given start, coarse to fine, L-BFGS, the memory check, time to quality."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from helpers import gradient_image
-from nst_helpers.speed import memory
-from nst_helpers.speed.coarse_to_fine import run_coarse_to_fine, stage_sizes, upscale
+from nst_helpers.engine import LBFGS
 from nst_helpers.errors import InputError
 from nst_helpers.images import PREPROCESSED_MAX, PREPROCESSED_MIN, vgg_preprocess
-from nst_helpers.engine import LBFGS
 from nst_helpers.optimize import StyleTransfer, TransferConfig
+from nst_helpers.speed import memory
+from nst_helpers.speed.coarse_to_fine import run_coarse_to_fine, stage_sizes, upscale
 from nst_helpers.speed.time_to_quality import run_method, summary_rows, time_to
 
 CONTENT = gradient_image(64, 48).astype(np.float32)
@@ -61,9 +62,17 @@ def test_stage_sizes():
 @pytest.mark.parametrize("method", [None, LBFGS()])
 def test_coarse_to_fine_runs_each_stage_and_ends_at_full_size(extractor, method):
     seen = []
-    result = run_coarse_to_fine(CONTENT, STYLE, TransferConfig(max_dim=64, steps=6), scales=(0.5, 1.0),
-                                stage_steps=(3, 3), extractor=extractor, method=method,
-                                on_step=lambda stage, e: seen.append((stage, e.image.shape[1:3])), progress=False)
+    result = run_coarse_to_fine(
+        CONTENT,
+        STYLE,
+        TransferConfig(max_dim=64, steps=6),
+        scales=(0.5, 1.0),
+        stage_steps=(3, 3),
+        extractor=extractor,
+        method=method,
+        on_step=lambda stage, e: seen.append((stage, e.image.shape[1:3])),
+        progress=False,
+    )
     assert result.image.shape == (48, 64, 3)
     assert [s[0] for s in result.extra["stages"]] == [32, 64]
     assert {shape for stage, shape in seen if stage == 0} == {(24, 32)}
@@ -82,7 +91,8 @@ def test_lbfgs_lowers_the_loss_within_its_budget_and_bounds(extractor):
     best = transfer.image.numpy()  # L-BFGS leaves the best point in the variable
     assert np.all(best >= PREPROCESSED_MIN - 1e-3) and np.all(best <= PREPROCESSED_MAX + 1e-3)
     stopped = StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64, steps=8)).run(
-        method=LBFGS(), progress=False, callback=lambda e: e.step == 1)
+        method=LBFGS(), progress=False, callback=lambda e: e.step == 1
+    )
     assert len(stopped.history["total"]) == 2
 
 
@@ -98,22 +108,40 @@ def test_memory_estimate_grows_with_pixels_and_a_too_large_image_is_refused(extr
 
 
 def test_time_to_quality_reference_and_a_method(samples):
-    opts = {"size": 48, "steps": 4, "eval_every": 2, "backbone": "vgg16-hed", "content": "turtle",
-            "style": "great_wave", "coarse_steps": [2, 2], "coarse_evals": [2, 2]}
+    opts = {
+        "size": 48,
+        "steps": 4,
+        "eval_every": 2,
+        "backbone": "vgg16-hed",
+        "content": "turtle",
+        "style": "great_wave",
+        "coarse_steps": [2, 2],
+        "coarse_evals": [2, 2],
+    }
     reference = run_method("reference", opts, None, None)
     assert len(reference["trace"]) == 4 and reference["steps"] == 4
     l_ref = reference["best_loss"]
     assert l_ref == min(loss for _, loss in reference["trace"])
     lbfgs = run_method("lbfgs", opts, l_ref, 60.0)
     assert time_to(lbfgs["trace"], l_ref) is not None and lbfgs["trace"][-1][1] <= l_ref
-    rows = summary_rows({"l_ref": l_ref, "t_ref": reference["seconds"], "results": {"reference": reference, "lbfgs": lbfgs}})
+    rows = summary_rows(
+        {"l_ref": l_ref, "t_ref": reference["seconds"], "results": {"reference": reference, "lbfgs": lbfgs}}
+    )
     assert rows[0]["ratio"] == 1.0 and rows[1]["ratio"] > 0
     assert time_to([(1.0, 5.0), (2.0, 3.0)], 4.0) == 2.0 and time_to([(1.0, 5.0)], 4.0) is None
 
 
 def test_full_length_methods_ignore_the_time_budget(samples):
-    opts = {"size": 48, "steps": 3, "eval_every": 2, "backbone": "vgg16-hed", "content": "turtle",
-            "style": "great_wave", "coarse_steps": [2, 2], "coarse_evals": [2, 2]}
+    opts = {
+        "size": 48,
+        "steps": 3,
+        "eval_every": 2,
+        "backbone": "vgg16-hed",
+        "content": "turtle",
+        "style": "great_wave",
+        "coarse_steps": [2, 2],
+        "coarse_evals": [2, 2],
+    }
     bf16 = run_method("adam-bf16", opts, l_ref=1.0, t_budget=0.0)
     assert bf16["steps"] == 3 and len(bf16["trace"]) == 2  # evaluated every 2 steps and at the end
     lbfgs = run_method("lbfgs", opts, l_ref=0.0, t_budget=0.0)

@@ -4,6 +4,7 @@ Every figure takes its titles and labels from the caller, so each edition labels
 
 Chapter: 01.
 """
+
 from __future__ import annotations
 
 from typing import Mapping, Sequence
@@ -16,8 +17,16 @@ from matplotlib import font_manager
 from ..images import to_uint8
 
 #: Fonts that carry Chinese glyphs, in order of preference (Debian's fonts-noto-cjk, then common others).
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
-             "SimHei", "Microsoft YaHei", "PingFang SC")
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+)
 
 
 def use_cjk_font() -> str | None:
@@ -50,8 +59,13 @@ def show_images(images: Sequence, titles: Sequence[str] = (), suptitle: str | No
     return fig
 
 
-def show_progress_grid(snapshots: Sequence[tuple[int, np.ndarray]], step_label: str = "step {step}",
-                       columns: int = 5, suptitle: str | None = None, size: float = 2.6):
+def show_progress_grid(
+    snapshots: Sequence[tuple[int, np.ndarray]],
+    step_label: str = "step {step}",
+    columns: int = 5,
+    suptitle: str | None = None,
+    size: float = 2.6,
+):
     """The images captured during a run, in a grid titled by step. Taught in chapter 06."""
     rows = max(1, -(-len(snapshots) // columns))
     fig, axes = plt.subplots(rows, columns, figsize=(size * columns, size * rows), squeeze=False)
@@ -66,8 +80,14 @@ def show_progress_grid(snapshots: Sequence[tuple[int, np.ndarray]], step_label: 
     return fig
 
 
-def plot_history(history: Mapping[str, Sequence[float]], labels: Mapping[str, str] | None = None,
-                 xlabel: str = "step", ylabel: str = "loss", title: str | None = None, ax=None):
+def plot_history(
+    history: Mapping[str, Sequence[float]],
+    labels: Mapping[str, str] | None = None,
+    xlabel: str = "step",
+    ylabel: str = "loss",
+    title: str | None = None,
+    ax=None,
+):
     """Loss terms against the step, on a log scale; zero-only terms are left out. Taught in chapter 06."""
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))

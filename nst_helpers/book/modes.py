@@ -4,6 +4,7 @@ One environment variable chooses: ``NST_MODE=quick`` or ``NST_MODE=full`` (the d
 
 Chapter: 00.
 """
+
 from __future__ import annotations
 
 import os

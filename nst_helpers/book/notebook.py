@@ -2,6 +2,7 @@
 
 Chapter: 00.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,7 +51,8 @@ def setup(edition: str = "en", seed: int = SEED) -> RunSettings:
     settings = run_settings()
     gpus = tf.config.list_physical_devices("GPU")
     device = f"GPU: {gpus[0].name}" if gpus else "no GPU (CPU only)"
-    print(f"TensorFlow {tf.__version__}, {device}; mode: {settings.mode} "
-          f"({settings.max_dim} px, {settings.steps} steps)")
+    print(
+        f"TensorFlow {tf.__version__}, {device}; mode: {settings.mode} ({settings.max_dim} px, {settings.steps} steps)"
+    )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     return settings

@@ -67,8 +67,13 @@ def _versions() -> dict[str, str]:
 
     from .._tf import tf
 
-    return {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
-            "numpy": np.__version__, "scipy": scipy.__version__}
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+    }
 
 
 def _array_digest(value) -> str:
@@ -82,11 +87,15 @@ def _canonical(value: Any) -> Any:
 
     if isinstance(value, FeatureExtractor):
         spec = value.backbone
-        return {"extractor": [spec.name, spec.content_layers, spec.style_layers, value.fast_gradients,
-                              value.compute_dtype], "weights": value.weights_digest()}
+        return {
+            "extractor": [spec.name, spec.content_layers, spec.style_layers, value.fast_gradients, value.compute_dtype],
+            "weights": value.weights_digest(),
+        }
     if isinstance(value, keras.optimizers.Optimizer):
-        return {"optimizer": type(value).__name__,
-                "settings": _canonical({k: v for k, v in value.get_config().items() if k != "name"})}
+        return {
+            "optimizer": type(value).__name__,
+            "settings": _canonical({k: v for k, v in value.get_config().items() if k != "name"}),
+        }
     if isinstance(value, (str, os.PathLike)):
         try:
             return {"image": hashlib.sha256(resolve_image(value).read_bytes()).hexdigest()}
@@ -104,8 +113,10 @@ def _canonical(value: Any) -> Any:
         return value.item()
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         return {"array": _array_digest(value)}
-    raise TypeError(f"cached() cannot key an argument of type {type(value).__name__}; pass plain values, "
-                    "images, arrays, dataclasses, Keras optimisers or a FeatureExtractor.")
+    raise TypeError(
+        f"cached() cannot key an argument of type {type(value).__name__}; pass plain values, "
+        "images, arrays, dataclasses, Keras optimisers or a FeatureExtractor."
+    )
 
 
 def _function_source(run: Callable) -> str | None:
@@ -123,8 +134,10 @@ def _function_source(run: Callable) -> str | None:
 def cache_key(run: Callable, *args, **kwargs) -> str:
     """The key of ``run(*args, **kwargs)`` in the run cache, as a hex string. Taught in chapter 06."""
     if not any(isinstance(v, FeatureExtractor) for v in (*args, *kwargs.values())):
-        raise InputError(f"cached({run.__name__}, ...) needs the feature extractor as an argument "
-                         "(extractor=...): the key must know which network's weights computed the run.")
+        raise InputError(
+            f"cached({run.__name__}, ...) needs the feature extractor as an argument "
+            "(extractor=...): the key must know which network's weights computed the run."
+        )
     payload = {
         "function": f"{run.__module__}.{run.__qualname__}",
         "args": _canonical(list(args)),
@@ -138,26 +151,36 @@ def cache_key(run: Callable, *args, **kwargs) -> str:
 
 def _encode(result: TransferResult) -> bytes:
     steps = np.array([s for s, _ in result.snapshots], dtype=np.int64)
-    frames = (np.stack([f for _, f in result.snapshots]) if result.snapshots
-              else np.zeros((0,) + result.image.shape, np.uint8))
+    frames = (
+        np.stack([f for _, f in result.snapshots])
+        if result.snapshots
+        else np.zeros((0,) + result.image.shape, np.uint8)
+    )
     config = result.config
     meta = {
-        "best_loss": result.best_loss, "best_step": result.best_step, "seconds": result.seconds,
+        "best_loss": result.best_loss,
+        "best_step": result.best_step,
+        "seconds": result.seconds,
         "backbone": dataclasses.asdict(result.backbone) if isinstance(result.backbone, Backbone) else None,
         "config": [type(config).__name__, dataclasses.asdict(config)] if dataclasses.is_dataclass(config) else None,
         "extra": result.extra,
     }
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, image=result.image, snapshot_steps=steps, snapshot_frames=frames,
-                        meta=json.dumps(meta, default=str),
-                        **{f"history_{k}": np.asarray(v) for k, v in result.history.items()})
+    np.savez_compressed(
+        buffer,
+        image=result.image,
+        snapshot_steps=steps,
+        snapshot_frames=frames,
+        meta=json.dumps(meta, default=str),
+        **{f"history_{k}": np.asarray(v) for k, v in result.history.items()},
+    )
     return buffer.getvalue()
 
 
 def _decode(path: Path, arguments: tuple) -> TransferResult:
     with np.load(path, allow_pickle=False) as data:
         meta = json.loads(str(data["meta"]))
-        history = {k[len("history_"):]: data[k].tolist() for k in data.files if k.startswith("history_")}
+        history = {k[len("history_") :]: data[k].tolist() for k in data.files if k.startswith("history_")}
         snapshots = list(zip(data["snapshot_steps"].tolist(), data["snapshot_frames"]))
         image = data["image"]
     backbone = meta["backbone"]
@@ -168,9 +191,17 @@ def _decode(path: Path, arguments: tuple) -> TransferResult:
         kind, fields = meta["config"]
         matches = (a for a in arguments if type(a).__name__ == kind and dataclasses.is_dataclass(a))
         config = next((a for a in matches if _canonical(dataclasses.asdict(a)) == _canonical(fields)), fields)
-    return TransferResult(image=image, best_loss=meta["best_loss"], best_step=meta["best_step"], history=history,
-                          snapshots=snapshots, seconds=meta["seconds"], backbone=backbone, config=config,
-                          extra={**meta["extra"], "from_cache": True})
+    return TransferResult(
+        image=image,
+        best_loss=meta["best_loss"],
+        best_step=meta["best_step"],
+        history=history,
+        snapshots=snapshots,
+        seconds=meta["seconds"],
+        backbone=backbone,
+        config=config,
+        extra={**meta["extra"], "from_cache": True},
+    )
 
 
 def prune(folder: Path | None = None, max_bytes: int | None = None) -> list[Path]:

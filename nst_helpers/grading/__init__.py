@@ -5,6 +5,7 @@ In the notebook, each exercise is followed by a check cell, for example
 result with the reference, and for a typical mistake says which one, in English, Vietnamese or Chinese.
 The ``nst-grade`` command runs the same checks on a folder of submitted notebooks (see ``grade_cli``).
 """
+
 from .checks import (
     CheckResult,
     ExerciseFailed,
@@ -21,7 +22,21 @@ from .exercises import EXERCISES, MAX_POINTS, Exercise
 from .messages import LANGS, text
 
 __all__ = [
-    "CheckResult", "ExerciseFailed", "EXERCISES", "Exercise", "LANGS", "MAX_POINTS", "SEED", "TinyFeatureModel",
-    "check_content_cost", "check_gram_matrix", "check_layer_style_cost", "check_style_cost", "check_total_cost",
-    "check_train_step", "evaluate", "example_inputs", "text",
+    "CheckResult",
+    "ExerciseFailed",
+    "EXERCISES",
+    "Exercise",
+    "LANGS",
+    "MAX_POINTS",
+    "SEED",
+    "TinyFeatureModel",
+    "check_content_cost",
+    "check_gram_matrix",
+    "check_layer_style_cost",
+    "check_style_cost",
+    "check_total_cost",
+    "check_train_step",
+    "evaluate",
+    "example_inputs",
+    "text",
 ]

@@ -6,6 +6,7 @@ its notes, and the batch goes on.
 
 Chapter: 08.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,9 +50,16 @@ class GradedSubmission:
         return sum(int(e.get("points", 0)) for e in self.exercises.values())
 
     def to_dict(self) -> dict:
-        return {"student": self.student, "path": self.path, "status": self.status, "total": self.total,
-                "max_total": MAX_POINTS, "exercises": self.exercises, "notes": self.notes,
-                "seconds": round(self.seconds, 2)}
+        return {
+            "student": self.student,
+            "path": self.path,
+            "status": self.status,
+            "total": self.total,
+            "max_total": MAX_POINTS,
+            "exercises": self.exercises,
+            "notes": self.notes,
+            "seconds": round(self.seconds, 2),
+        }
 
 
 def find_notebooks(paths: list[Path]) -> list[Path]:
@@ -74,9 +82,20 @@ def student_ids(notebooks: list[Path]) -> list[str]:
 
 
 def _empty_exercises(hint: str, lang: str) -> dict[str, dict]:
-    return {e.key: {"exercise": e.key, "function": e.function, "number": e.number, "max_points": e.points,
-                    "passed": False, "points": 0, "mistake": "not_graded", "hint": hint, "lang": lang}
-            for e in EXERCISES}
+    return {
+        e.key: {
+            "exercise": e.key,
+            "function": e.function,
+            "number": e.number,
+            "max_points": e.points,
+            "passed": False,
+            "points": 0,
+            "mistake": "not_graded",
+            "hint": hint,
+            "lang": lang,
+        }
+        for e in EXERCISES
+    }
 
 
 def _read_notebook_error(path: Path, lang: str) -> str | None:
@@ -116,23 +135,41 @@ def _kill(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def grade_notebook(notebook: Path, student: str, scratch: Path, timeout: float = DEFAULT_TIMEOUT_S,
-                   lang: str = "en") -> GradedSubmission:
+def grade_notebook(
+    notebook: Path, student: str, scratch: Path, timeout: float = DEFAULT_TIMEOUT_S, lang: str = "en"
+) -> GradedSubmission:
     """Grade one notebook in a child process; ``scratch`` is an empty folder of its own."""
     started = time.time()
     copy = scratch / "submission.ipynb"
     shutil.copyfile(notebook, copy)
     problem = _read_notebook_error(copy, lang)
     if problem:
-        return GradedSubmission(student, str(notebook), "invalid", _empty_exercises("", lang), [problem],
-                                time.time() - started)
+        return GradedSubmission(
+            student, str(notebook), "invalid", _empty_exercises("", lang), [problem], time.time() - started
+        )
     result_file, log = scratch / "result.json", scratch / "output.log"
     deadline = started + timeout
-    command = [sys.executable, "-m", "nst_helpers.grading.worker", str(copy), str(result_file),
-               "--deadline", repr(deadline), "--lang", lang]
+    command = [
+        sys.executable,
+        "-m",
+        "nst_helpers.grading.worker",
+        str(copy),
+        str(result_file),
+        "--deadline",
+        repr(deadline),
+        "--lang",
+        lang,
+    ]
     with open(log, "wb") as output:
-        process = subprocess.Popen(command, cwd=scratch, stdin=subprocess.DEVNULL, stdout=output,
-                                   stderr=subprocess.STDOUT, env=_worker_env(), start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=scratch,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=_worker_env(),
+            start_new_session=True,
+        )
         with _running_lock:
             _running.add(process)
         try:
@@ -170,9 +207,13 @@ def _grade_safely(notebook: Path, student: str, scratch: Path, timeout: float, l
         return GradedSubmission(student, str(notebook), "crashed", _empty_exercises("", lang), [note])
 
 
-def grade_submissions(paths: list[Path], jobs: int = DEFAULT_JOBS, timeout: float = DEFAULT_TIMEOUT_S,
-                      lang: str = "en", progress: Callable[[int, int, GradedSubmission], None] | None = None
-                      ) -> list[GradedSubmission]:
+def grade_submissions(
+    paths: list[Path],
+    jobs: int = DEFAULT_JOBS,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    lang: str = "en",
+    progress: Callable[[int, int, GradedSubmission], None] | None = None,
+) -> list[GradedSubmission]:
     """Grade every notebook in ``paths`` (files or folders), ``jobs`` at a time; results in input order."""
     if jobs < 1:
         raise ValueError(f"jobs must be 1 or more; got {jobs}.")

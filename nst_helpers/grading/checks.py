@@ -10,12 +10,14 @@ by the reference ones in the function's module, and put back afterwards.
 
 Chapter: 08.
 """
+
 from __future__ import annotations
 
 import contextlib
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterator
 
+import keras  # noqa: E402  (after TensorFlow's quiet import)
 import numpy as np
 
 from .._tf import tf
@@ -23,8 +25,6 @@ from . import examples, reference
 from .exercises import BY_KEY, Exercise
 from .messages import text
 from .mistakes import VARIANTS, mistake_from_error
-
-import keras  # noqa: E402  (after TensorFlow's quiet import)
 
 RTOL, ATOL = 1e-4, 1e-6
 #: The helpers each exercise may call, replaced by the reference while it is checked.
@@ -34,7 +34,13 @@ ISOLATED_HELPERS: dict[str, tuple[str, ...]] = {
     "layer_style_cost": ("gram_matrix",),
     "style_cost": ("compute_layer_style_cost", "gram_matrix"),
     "total_cost": (),
-    "train_step": ("compute_content_cost", "compute_style_cost", "compute_layer_style_cost", "gram_matrix", "total_cost"),
+    "train_step": (
+        "compute_content_cost",
+        "compute_style_cost",
+        "compute_layer_style_cost",
+        "gram_matrix",
+        "total_cost",
+    ),
 }
 
 
@@ -58,7 +64,9 @@ class CheckResult:
     def line(self) -> str:
         """The pass or fail line shown to the student."""
         fields = {"number": self.number, "function": self.function, "points": self.max_points}
-        return text("passed", self.lang, **fields) if self.passed else text("failed", self.lang, hint=self.hint, **fields)
+        return (
+            text("passed", self.lang, **fields) if self.passed else text("failed", self.lang, hint=self.hint, **fields)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "points": self.points}
@@ -235,8 +243,9 @@ def _train(factory: Callable, inputs: examples.TrainInputs) -> tuple[np.ndarray 
     """Run ``examples.TRAIN_STEPS`` steps of the step that ``factory`` makes: (costs, final image, step)."""
     image = tf.Variable(inputs.start)
     optimizer = keras.optimizers.Adam(learning_rate=examples.TRAIN_LEARNING_RATE)
-    step = factory(inputs.model_outputs, inputs.a_C, inputs.a_S, optimizer, inputs.alpha, inputs.beta,
-                   inputs.style_layers)
+    step = factory(
+        inputs.model_outputs, inputs.a_C, inputs.a_S, optimizer, inputs.alpha, inputs.beta, inputs.style_layers
+    )
     costs = [_as_array(step(image)) for _ in range(examples.TRAIN_STEPS)]
     if any(c is None or c.size != 1 for c in costs):
         return None, image.numpy(), step

@@ -8,6 +8,7 @@ printed as a table and written to OUT/gradebook.csv (one row per student) and OU
 
 Chapter: 08.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,12 +29,24 @@ def build_parser() -> argparse.ArgumentParser:
         "in its own process on a copy; the file's name (without .ipynb) is the student id.",
     )
     parser.add_argument("submissions", nargs="+", type=Path, help="notebook files (.ipynb) or folders of them")
-    parser.add_argument("--out", type=Path, default=Path("grades"),
-                        help="folder for gradebook.csv and gradebook.json (default: ./grades)")
-    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
-                        help=f"notebooks graded at the same time (default {DEFAULT_JOBS}; about one per CPU core)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
-                        help=f"seconds allowed per notebook (default {DEFAULT_TIMEOUT_S:g})")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("grades"),
+        help="folder for gradebook.csv and gradebook.json (default: ./grades)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=DEFAULT_JOBS,
+        help=f"notebooks graded at the same time (default {DEFAULT_JOBS}; about one per CPU core)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        help=f"seconds allowed per notebook (default {DEFAULT_TIMEOUT_S:g})",
+    )
     parser.add_argument("--lang", choices=LANGS, default="en", help="language of the hints (default en)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines, no table")
     return parser
@@ -49,13 +62,18 @@ def main(argv: list[str] | None = None) -> int:
 
     def report(done: int, total: int, graded: GradedSubmission) -> None:
         if not args.quiet:
-            print(f"[{done}/{total}] {graded.student}: {graded.total}/{MAX_POINTS} ({graded.status}, "
-                  f"{graded.seconds:.0f} s)", file=sys.stderr, flush=True)
+            print(
+                f"[{done}/{total}] {graded.student}: {graded.total}/{MAX_POINTS} ({graded.status}, "
+                f"{graded.seconds:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
 
     started = time.perf_counter()
     try:
-        results = grade_submissions(args.submissions, jobs=args.jobs, timeout=args.timeout, lang=args.lang,
-                                    progress=report)
+        results = grade_submissions(
+            args.submissions, jobs=args.jobs, timeout=args.timeout, lang=args.lang, progress=report
+        )
     except FileNotFoundError as exc:
         parser.error(str(exc))
     if not results:

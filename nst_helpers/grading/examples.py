@@ -6,6 +6,7 @@ global ``STYLE_LAYERS`` instead of its argument fails visibly.
 
 Chapter: 08.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -103,14 +104,20 @@ def train_inputs() -> TrainInputs:
     start = _preprocessed_image(rng, shape)
     on_bounds = rng.integers(0, 3, size=shape)  # 0: inside, 1: on the lower bound, 2: on the upper bound
     start = np.where(on_bounds == 1, PREPROCESSED_MIN, np.where(on_bounds == 2, PREPROCESSED_MAX, start))
-    return TrainInputs(model, a_C, a_S, [("conv_a", 0.4), ("conv_b", 0.6)], alpha=2.0, beta=5.0,
-                       start=start.astype(np.float32))
+    return TrainInputs(
+        model, a_C, a_S, [("conv_a", 0.4), ("conv_b", 0.6)], alpha=2.0, beta=5.0, start=start.astype(np.float32)
+    )
 
 
 def example_inputs(exercise: str) -> dict:
     """The inputs the check of ``exercise`` uses (``"gram_matrix"``, ``"content_cost"``, ...), by argument name."""
-    makers = {"gram_matrix": gram_inputs, "content_cost": content_inputs, "layer_style_cost": layer_style_inputs,
-              "style_cost": style_inputs, "total_cost": total_inputs}
+    makers = {
+        "gram_matrix": gram_inputs,
+        "content_cost": content_inputs,
+        "layer_style_cost": layer_style_inputs,
+        "style_cost": style_inputs,
+        "total_cost": total_inputs,
+    }
     if exercise not in makers:
         raise ValueError(f"No example inputs for {exercise!r}; choose one of {', '.join(makers)}.")
     return makers[exercise]()

@@ -2,6 +2,7 @@
 
 Chapter: 08.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

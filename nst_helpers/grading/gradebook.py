@@ -2,6 +2,7 @@
 
 Chapter: 08.
 """
+
 from __future__ import annotations
 
 import csv
@@ -31,16 +32,24 @@ def notes_of(graded: GradedSubmission) -> list[str]:
     for e in sorted(graded.exercises.values(), key=lambda e: e["number"]):
         if not e.get("passed") and e.get("hint"):
             by_hint.setdefault(e["hint"], []).append(e)
-    reasons = [(f"Ex{group[0]['number']} {group[0]['function']}" if len(group) == 1
-                else ", ".join(f"Ex{e['number']}" for e in group)) + f": {hint}" for hint, group in by_hint.items()]
+    reasons = [
+        (
+            f"Ex{group[0]['number']} {group[0]['function']}"
+            if len(group) == 1
+            else ", ".join(f"Ex{e['number']}" for e in group)
+        )
+        + f": {hint}"
+        for hint, group in by_hint.items()
+    ]
     return reasons + [note for note in graded.notes if not any(note in hint for hint in by_hint)]
 
 
 def format_table(results: Sequence[GradedSubmission], lang: str = "en") -> str:
     """A plain-text table: one row per student, points per exercise, the total; then the hints."""
     headers = ["student"] + [f"Ex{e.number}/{e.points}" for e in EXERCISES] + [f"total/{MAX_POINTS}", "status"]
-    rows = [[r.student] + [str(r.exercises[e.key]["points"]) for e in EXERCISES] + [str(r.total), r.status]
-            for r in results]
+    rows = [
+        [r.student] + [str(r.exercises[e.key]["points"]) for e in EXERCISES] + [str(r.total), r.status] for r in results
+    ]
     widths = [max(_width(h), *(_width(row[i]) for row in rows)) if rows else _width(h) for i, h in enumerate(headers)]
     lines = ["  ".join(_pad(h, w, right=0 < i < len(headers) - 1) for i, (h, w) in enumerate(zip(headers, widths)))]
     lines.append("  ".join("-" * w for w in widths))
@@ -60,8 +69,11 @@ def write_csv(results: Sequence[GradedSubmission], path: Path) -> Path:
         writer = csv.writer(f)
         writer.writerow(["student"] + [e.function for e in EXERCISES] + ["total", "max_total", "status", "notes"])
         for r in results:
-            writer.writerow([r.student] + [r.exercises[e.key]["points"] for e in EXERCISES]
-                            + [r.total, MAX_POINTS, r.status, " | ".join(notes_of(r))])
+            writer.writerow(
+                [r.student]
+                + [r.exercises[e.key]["points"] for e in EXERCISES]
+                + [r.total, MAX_POINTS, r.status, " | ".join(notes_of(r))]
+            )
     return path
 
 
@@ -70,7 +82,9 @@ def write_json(results: Sequence[GradedSubmission], path: Path, settings: dict |
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
         "max_total": MAX_POINTS,
-        "exercises": [{"key": e.key, "number": e.number, "function": e.function, "points": e.points} for e in EXERCISES],
+        "exercises": [
+            {"key": e.key, "number": e.number, "function": e.function, "points": e.points} for e in EXERCISES
+        ],
         "settings": settings or {},
         "submissions": [r.to_dict() for r in results],
     }

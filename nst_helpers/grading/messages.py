@@ -5,6 +5,7 @@ so a missing translation shows up in review (and in the tests).
 
 Chapter: 08.
 """
+
 from __future__ import annotations
 
 from ..editions import LANGS
@@ -64,14 +65,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "numpy_in_graph": {
         "en": "It gives the right numbers when run eagerly but fails inside a tf.function, because it uses NumPy "
-              "(np.… or .numpy()) on a tensor. Inside a tf.function tensors are symbolic: use TensorFlow operations "
-              "instead (tf.matmul, tf.transpose, tf.reduce_sum, tf.clip_by_value …).",
+        "(np.… or .numpy()) on a tensor. Inside a tf.function tensors are symbolic: use TensorFlow operations "
+        "instead (tf.matmul, tf.transpose, tf.reduce_sum, tf.clip_by_value …).",
         "vi": "Hàm cho kết quả đúng khi chạy eager nhưng báo lỗi bên trong tf.function, vì nó dùng NumPy "
-              "(np.… hoặc .numpy()) trên tensor. Bên trong tf.function, tensor chỉ mang tính ký hiệu (symbolic): "
-              "hãy dùng các phép toán của TensorFlow (tf.matmul, tf.transpose, tf.reduce_sum, tf.clip_by_value …).",
+        "(np.… hoặc .numpy()) trên tensor. Bên trong tf.function, tensor chỉ mang tính ký hiệu (symbolic): "
+        "hãy dùng các phép toán của TensorFlow (tf.matmul, tf.transpose, tf.reduce_sum, tf.clip_by_value …).",
         "zh": "即时（eager）执行时结果正确，但在 tf.function 中会出错，因为代码对张量使用了 NumPy（np.… 或 .numpy()）。"
-              "tf.function 内部的张量是符号张量：请改用 TensorFlow 运算（tf.matmul、tf.transpose、tf.reduce_sum、"
-              "tf.clip_by_value 等）。",
+        "tf.function 内部的张量是符号张量：请改用 TensorFlow 运算（tf.matmul、tf.transpose、tf.reduce_sum、"
+        "tf.clip_by_value 等）。",
     },
     "graph_error": {
         "en": "It works when run eagerly but fails inside a tf.function: {error}.",
@@ -81,36 +82,36 @@ MESSAGES: dict[str, dict[str, str]] = {
     # ---- exercise 1: Gram matrix ------------------------------------------------------------------
     "gram.transpose_first": {
         "en": "You computed Aᵀ·A, of shape (n_H·n_W, n_H·n_W). The Gram matrix multiplies A by its transpose on the "
-              "right, G = A·Aᵀ, of shape (n_C, n_C): one row and one column per channel.",
+        "right, G = A·Aᵀ, of shape (n_C, n_C): one row and one column per channel.",
         "vi": "Bạn đã tính Aᵀ·A, có kích thước (n_H·n_W, n_H·n_W). Ma trận Gram nhân A với chuyển vị của nó ở bên "
-              "phải, G = A·Aᵀ, kích thước (n_C, n_C): mỗi kênh ứng với một hàng và một cột.",
+        "phải, G = A·Aᵀ, kích thước (n_C, n_C): mỗi kênh ứng với một hàng và một cột.",
         "zh": "你计算的是 Aᵀ·A，形状为 (n_H·n_W, n_H·n_W)。Gram 矩阵是 A 右乘自身的转置，G = A·Aᵀ，"
-              "形状为 (n_C, n_C)：每个通道对应一行和一列。",
+        "形状为 (n_C, n_C)：每个通道对应一行和一列。",
     },
     "gram.no_transpose": {
         "en": "You forgot the transpose: tf.matmul(A, A) cannot multiply an (n_C, n_H·n_W) matrix by itself. "
-              "Use tf.matmul(A, tf.transpose(A)).",
+        "Use tf.matmul(A, tf.transpose(A)).",
         "vi": "Bạn quên lấy chuyển vị: tf.matmul(A, A) không nhân được ma trận (n_C, n_H·n_W) với chính nó. "
-              "Hãy dùng tf.matmul(A, tf.transpose(A)).",
+        "Hãy dùng tf.matmul(A, tf.transpose(A)).",
         "zh": "忘了转置：tf.matmul(A, A) 无法把 (n_C, n_H·n_W) 的矩阵与自身相乘。请使用 tf.matmul(A, tf.transpose(A))。",
     },
     "gram.elementwise": {
         "en": "You multiplied element by element (A * A), which keeps the shape of A. The Gram matrix is a matrix "
-              "product with the transpose: tf.matmul(A, tf.transpose(A)).",
+        "product with the transpose: tf.matmul(A, tf.transpose(A)).",
         "vi": "Bạn đã nhân từng phần tử (A * A), nên kết quả giữ nguyên kích thước của A. Ma trận Gram là tích ma "
-              "trận của A với chuyển vị của nó: tf.matmul(A, tf.transpose(A)).",
+        "trận của A với chuyển vị của nó: tf.matmul(A, tf.transpose(A)).",
         "zh": "你做的是逐元素相乘（A * A），结果仍是 A 的形状。Gram 矩阵是 A 与其转置的矩阵乘积："
-              "tf.matmul(A, tf.transpose(A))。",
+        "tf.matmul(A, tf.transpose(A))。",
     },
     "gram.normalised": {
         "en": "Your matrix is A·Aᵀ divided by a constant. In this assignment the Gram matrix is not normalised: "
-              "G = A·Aᵀ. (Dividing by n_H·n_W is the TF-blog convention of chapter 05; here the normalisation "
-              "happens in the style cost.)",
+        "G = A·Aᵀ. (Dividing by n_H·n_W is the TF-blog convention of chapter 05; here the normalisation "
+        "happens in the style cost.)",
         "vi": "Ma trận của bạn là A·Aᵀ chia cho một hằng số. Trong bài này ma trận Gram không được chuẩn hoá: "
-              "G = A·Aᵀ. (Chia cho n_H·n_W là quy ước của bài blog TensorFlow ở chương 05; ở đây việc chuẩn hoá "
-              "nằm trong hàm mất mát phong cách.)",
+        "G = A·Aᵀ. (Chia cho n_H·n_W là quy ước của bài blog TensorFlow ở chương 05; ở đây việc chuẩn hoá "
+        "nằm trong hàm mất mát phong cách.)",
         "zh": "你的结果是 A·Aᵀ 再除以一个常数。本作业中的 Gram 矩阵不做归一化：G = A·Aᵀ。"
-              "（除以 n_H·n_W 是第 05 章 TensorFlow 博客的约定；这里的归一化放在风格损失中。）",
+        "（除以 n_H·n_W 是第 05 章 TensorFlow 博客的约定；这里的归一化放在风格损失中。）",
     },
     # ---- exercise 2: content cost -----------------------------------------------------------------
     "content.no_normalisation": {
@@ -120,9 +121,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "content.mean": {
         "en": "You took the mean of the squared differences (tf.reduce_mean), which divides by n_H·n_W·n_C only: "
-              "the factor 4 is missing.",
+        "the factor 4 is missing.",
         "vi": "Bạn đã lấy trung bình các bình phương (tf.reduce_mean), tức là chỉ chia cho n_H·n_W·n_C: "
-              "còn thiếu thừa số 4.",
+        "còn thiếu thừa số 4.",
         "zh": "你对平方差取了平均（tf.reduce_mean），相当于只除以 n_H·n_W·n_C，还缺少因子 4。",
     },
     "content.factor_two": {
@@ -132,9 +133,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "content.half": {
         "en": "You used ½·Σ(a_C − a_G)², the form from the lecture. The assignment normalises differently: "
-              "Σ(a_C − a_G)² / (4·n_H·n_W·n_C).",
+        "Σ(a_C − a_G)² / (4·n_H·n_W·n_C).",
         "vi": "Bạn đã dùng ½·Σ(a_C − a_G)², công thức trong bài giảng. Bài tập này chuẩn hoá khác: "
-              "Σ(a_C − a_G)² / (4·n_H·n_W·n_C).",
+        "Σ(a_C − a_G)² / (4·n_H·n_W·n_C).",
         "zh": "你用的是课程讲义中的 ½·Σ(a_C − a_G)²。本作业的归一化不同：Σ(a_C − a_G)² / (4·n_H·n_W·n_C)。",
     },
     "content.no_square": {
@@ -144,29 +145,29 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "content.norm": {
         "en": "tf.norm is the square root of the sum of squares. The cost uses the squared distance: "
-              "tf.reduce_sum(tf.square(a_C - a_G)) / (4·n_H·n_W·n_C).",
+        "tf.reduce_sum(tf.square(a_C - a_G)) / (4·n_H·n_W·n_C).",
         "vi": "tf.norm là căn bậc hai của tổng bình phương. Hàm mất mát dùng bình phương khoảng cách: "
-              "tf.reduce_sum(tf.square(a_C - a_G)) / (4·n_H·n_W·n_C).",
+        "tf.reduce_sum(tf.square(a_C - a_G)) / (4·n_H·n_W·n_C).",
         "zh": "tf.norm 是平方和的平方根，而损失用的是距离的平方：tf.reduce_sum(tf.square(a_C - a_G)) / (4·n_H·n_W·n_C)。",
     },
     # ---- exercise 3: layer style cost ------------------------------------------------------------
     "layer_style.reshape_order": {
         "en": "You reshaped (1, n_H, n_W, n_C) straight to (n_C, n_H·n_W), which mixes values of different "
-              "channels. Reshape to (n_H·n_W, n_C) first, then transpose: "
-              "tf.transpose(tf.reshape(a_G, (n_H * n_W, n_C))).",
+        "channels. Reshape to (n_H·n_W, n_C) first, then transpose: "
+        "tf.transpose(tf.reshape(a_G, (n_H * n_W, n_C))).",
         "vi": "Bạn đã reshape thẳng (1, n_H, n_W, n_C) thành (n_C, n_H·n_W), làm trộn lẫn giá trị của các kênh "
-              "khác nhau. Hãy reshape về (n_H·n_W, n_C) trước rồi mới chuyển vị: "
-              "tf.transpose(tf.reshape(a_G, (n_H * n_W, n_C))).",
+        "khác nhau. Hãy reshape về (n_H·n_W, n_C) trước rồi mới chuyển vị: "
+        "tf.transpose(tf.reshape(a_G, (n_H * n_W, n_C))).",
         "zh": "你把 (1, n_H, n_W, n_C) 直接 reshape 成了 (n_C, n_H·n_W)，这会把不同通道的值混在一起。"
-              "应先 reshape 成 (n_H·n_W, n_C)，再转置：tf.transpose(tf.reshape(a_G, (n_H * n_W, n_C)))。",
+        "应先 reshape 成 (n_H·n_W, n_C)，再转置：tf.transpose(tf.reshape(a_G, (n_H * n_W, n_C)))。",
     },
     "layer_style.no_transpose": {
         "en": "You passed the (n_H·n_W, n_C) matrix to gram_matrix without transposing it, so the Gram matrix has "
-              "one row per position instead of one per channel. Transpose it to (n_C, n_H·n_W) first.",
+        "one row per position instead of one per channel. Transpose it to (n_C, n_H·n_W) first.",
         "vi": "Bạn đưa ma trận (n_H·n_W, n_C) vào gram_matrix mà chưa chuyển vị, nên ma trận Gram có mỗi hàng "
-              "ứng với một vị trí thay vì một kênh. Hãy chuyển vị về (n_C, n_H·n_W) trước.",
+        "ứng với một vị trí thay vì một kênh. Hãy chuyển vị về (n_C, n_H·n_W) trước.",
         "zh": "你把 (n_H·n_W, n_C) 的矩阵直接传给了 gram_matrix，没有转置，于是 Gram 矩阵的每一行对应一个位置，"
-              "而不是一个通道。请先转置成 (n_C, n_H·n_W)。",
+        "而不是一个通道。请先转置成 (n_C, n_H·n_W)。",
     },
     "layer_style.no_normalisation": {
         "en": "Your value is the plain sum of squared Gram differences: divide it by 4·n_C²·(n_H·n_W)².",
@@ -180,9 +181,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "layer_style.mean": {
         "en": "You took the mean of the squared Gram differences, which divides by n_C² only. Use the sum divided "
-              "by 4·n_C²·(n_H·n_W)².",
+        "by 4·n_C²·(n_H·n_W)².",
         "vi": "Bạn đã lấy trung bình bình phương hiệu hai ma trận Gram, tức là chỉ chia cho n_C². Hãy lấy tổng "
-              "rồi chia cho 4·n_C²·(n_H·n_W)².",
+        "rồi chia cho 4·n_C²·(n_H·n_W)².",
         "zh": "你对 Gram 矩阵之差的平方取了平均，相当于只除以 n_C²。应先求和，再除以 4·n_C²·(n_H·n_W)²。",
     },
     "layer_style.no_square": {
@@ -193,23 +194,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     # ---- exercise 4: style cost over several layers ----------------------------------------------
     "style.no_weights": {
         "en": "You added the layer costs without their weights: multiply each by the weight that comes with its "
-              "name in style_layers.",
+        "name in style_layers.",
         "vi": "Bạn đã cộng mất mát của các lớp mà không nhân trọng số: hãy nhân mỗi lớp với trọng số đi kèm tên "
-              "của nó trong style_layers.",
+        "của nó trong style_layers.",
         "zh": "你把各层的损失直接相加，没有乘权重：每一层都要乘以 style_layers 中与其名称对应的权重。",
     },
     "style.mean": {
         "en": "You averaged the layer costs. The style cost is the weighted sum Σ λ_l · J_style^[l], with the "
-              "weights λ_l given in style_layers.",
+        "weights λ_l given in style_layers.",
         "vi": "Bạn đã lấy trung bình mất mát của các lớp. Mất mát phong cách là tổng có trọng số "
-              "Σ λ_l · J_style^[l], với các trọng số λ_l cho trong style_layers.",
+        "Σ λ_l · J_style^[l], với các trọng số λ_l cho trong style_layers.",
         "zh": "你对各层损失取了平均。风格损失是加权和 Σ λ_l · J_style^[l]，权重 λ_l 由 style_layers 给出。",
     },
     "style.last_only": {
         "en": "Only the last layer counts in your result: inside the loop add to J_style (J_style += ...) instead "
-              "of overwriting it.",
+        "of overwriting it.",
         "vi": "Kết quả của bạn chỉ tính lớp cuối cùng: trong vòng lặp hãy cộng dồn vào J_style (J_style += ...) "
-              "thay vì gán đè.",
+        "thay vì gán đè.",
         "zh": "你的结果只算了最后一层：循环中应累加到 J_style（J_style += ...），而不是覆盖它。",
     },
     "style.first_only": {
@@ -219,9 +220,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "style.uses_global": {
         "en": "Your function looks up the VGG layer names of the global STYLE_LAYERS; use the style_layers "
-              "argument it receives (the test passes other layers).",
+        "argument it receives (the test passes other layers).",
         "vi": "Hàm của bạn dùng tên các lớp VGG trong biến toàn cục STYLE_LAYERS; hãy dùng tham số style_layers "
-              "được truyền vào (phép kiểm tra truyền các lớp khác).",
+        "được truyền vào (phép kiểm tra truyền các lớp khác).",
         "zh": "你的函数用的是全局变量 STYLE_LAYERS 中的 VGG 层名；请使用传入的参数 style_layers（测试会传入别的层）。",
     },
     # ---- exercise 5: total cost ------------------------------------------------------------------
@@ -232,9 +233,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "total.ignores_args": {
         "en": "Your result ignores the alpha and beta passed in (it is the value for 10 and 40): use the "
-              "parameters, not fixed numbers.",
+        "parameters, not fixed numbers.",
         "vi": "Kết quả của bạn bỏ qua alpha và beta được truyền vào (đó là giá trị ứng với 10 và 40): hãy dùng "
-              "các tham số, đừng dùng số cố định.",
+        "các tham số, đừng dùng số cố định.",
         "zh": "你的结果忽略了传入的 alpha 和 beta（得到的是 10 和 40 时的值）：请使用参数，而不是固定的数字。",
     },
     "total.no_weights": {
@@ -244,69 +245,69 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "total.minus": {
         "en": "The two terms are added, not subtracted: J = alpha·J_content + beta·J_style. With a minus sign the "
-              "optimiser would push the image away from the style.",
+        "optimiser would push the image away from the style.",
         "vi": "Hai thành phần phải được cộng, không phải trừ: J = alpha·J_content + beta·J_style. Với dấu trừ, "
-              "bộ tối ưu sẽ đẩy ảnh ra xa phong cách.",
+        "bộ tối ưu sẽ đẩy ảnh ra xa phong cách.",
         "zh": "两项应相加而不是相减：J = alpha·J_content + beta·J_style。若用减号，优化器会把图像推离目标风格。",
     },
     "total.defaults": {
         "en": "Called without alpha and beta it returned {got}; expected {expected}: keep the template's defaults "
-              "alpha=10, beta=40.",
+        "alpha=10, beta=40.",
         "vi": "Khi gọi không truyền alpha và beta, hàm trả về {got}; giá trị đúng là {expected}: hãy giữ giá trị "
-              "mặc định alpha=10, beta=40 của khung bài.",
+        "mặc định alpha=10, beta=40 của khung bài.",
         "zh": "不传 alpha 和 beta 调用时返回 {got}，正确值为 {expected}：请保留模板中的默认值 alpha=10、beta=40。",
     },
     # ---- exercise 6: train step ------------------------------------------------------------------
     "train.no_tf_function": {
         "en": "The function that make_train_step returns is not a tf.function: keep the @tf.function decorator "
-              "above def train_step, so the step is compiled into a graph.",
+        "above def train_step, so the step is compiled into a graph.",
         "vi": "Hàm mà make_train_step trả về không phải là tf.function: hãy giữ decorator @tf.function phía trên "
-              "def train_step để bước huấn luyện được biên dịch thành đồ thị.",
+        "def train_step để bước huấn luyện được biên dịch thành đồ thị.",
         "zh": "make_train_step 返回的函数不是 tf.function：请保留 def train_step 上方的 @tf.function 装饰器，"
-              "让训练步骤被编译成计算图。",
+        "让训练步骤被编译成计算图。",
     },
     "train.no_clip": {
         "en": "After the Adam step the image leaves the valid range: clip it in place with "
-              "generated_image.assign(tf.clip_by_value(generated_image, PREPROCESSED_MIN, PREPROCESSED_MAX)). "
-              "(Re-binding the name, generated_image = ..., does not change the variable.)",
+        "generated_image.assign(tf.clip_by_value(generated_image, PREPROCESSED_MIN, PREPROCESSED_MAX)). "
+        "(Re-binding the name, generated_image = ..., does not change the variable.)",
         "vi": "Sau bước Adam, ảnh vượt ra ngoài khoảng giá trị hợp lệ: hãy cắt giá trị ngay trên biến bằng "
-              "generated_image.assign(tf.clip_by_value(generated_image, PREPROCESSED_MIN, PREPROCESSED_MAX)). "
-              "(Gán lại tên, generated_image = ..., không làm thay đổi biến.)",
+        "generated_image.assign(tf.clip_by_value(generated_image, PREPROCESSED_MIN, PREPROCESSED_MAX)). "
+        "(Gán lại tên, generated_image = ..., không làm thay đổi biến.)",
         "zh": "Adam 更新之后图像超出了有效范围：请就地裁剪，"
-              "generated_image.assign(tf.clip_by_value(generated_image, PREPROCESSED_MIN, PREPROCESSED_MAX))。"
-              "（重新绑定名字 generated_image = ... 不会改变变量本身。）",
+        "generated_image.assign(tf.clip_by_value(generated_image, PREPROCESSED_MIN, PREPROCESSED_MAX))。"
+        "（重新绑定名字 generated_image = ... 不会改变变量本身。）",
     },
     "train.wrong_clip": {
         "en": "You clipped to [0, 255] (or [0, 1]), but the image lives in VGG's pre-processed space (BGR, means "
-              "subtracted): clip to [PREPROCESSED_MIN, PREPROCESSED_MAX].",
+        "subtracted): clip to [PREPROCESSED_MIN, PREPROCESSED_MAX].",
         "vi": "Bạn đã cắt giá trị về [0, 255] (hoặc [0, 1]), nhưng ảnh đang ở không gian đã tiền xử lý của VGG "
-              "(BGR, đã trừ giá trị trung bình): hãy cắt về [PREPROCESSED_MIN, PREPROCESSED_MAX].",
+        "(BGR, đã trừ giá trị trung bình): hãy cắt về [PREPROCESSED_MIN, PREPROCESSED_MAX].",
         "zh": "你把数值裁剪到了 [0, 255]（或 [0, 1]），但图像处在 VGG 预处理后的空间（BGR，已减去均值）："
-              "应裁剪到 [PREPROCESSED_MIN, PREPROCESSED_MAX]。",
+        "应裁剪到 [PREPROCESSED_MIN, PREPROCESSED_MAX]。",
     },
     "train.ascent": {
         "en": "The cost goes up: the image moves along the gradient (gradient ascent). Give Adam the gradient "
-              "itself, optimizer.apply_gradients([(grad, generated_image)]); the optimiser subtracts it.",
+        "itself, optimizer.apply_gradients([(grad, generated_image)]); the optimiser subtracts it.",
         "vi": "Giá trị mất mát tăng lên: ảnh đang đi theo chiều gradient (gradient ascent). Hãy đưa chính "
-              "gradient cho Adam, optimizer.apply_gradients([(grad, generated_image)]); bộ tối ưu sẽ tự trừ nó.",
+        "gradient cho Adam, optimizer.apply_gradients([(grad, generated_image)]); bộ tối ưu sẽ tự trừ nó.",
         "zh": "损失在上升：图像沿梯度方向移动了（梯度上升）。请把梯度本身交给 Adam，"
-              "optimizer.apply_gradients([(grad, generated_image)])，优化器会自己减去它。",
+        "optimizer.apply_gradients([(grad, generated_image)])，优化器会自己减去它。",
     },
     "train.no_update": {
         "en": "The image does not change: take the gradient with tape.gradient(J, generated_image) and apply it "
-              "with optimizer.apply_gradients([(grad, generated_image)]).",
+        "with optimizer.apply_gradients([(grad, generated_image)]).",
         "vi": "Ảnh không thay đổi: hãy tính gradient bằng tape.gradient(J, generated_image) rồi áp dụng bằng "
-              "optimizer.apply_gradients([(grad, generated_image)]).",
+        "optimizer.apply_gradients([(grad, generated_image)]).",
         "zh": "图像没有变化：请用 tape.gradient(J, generated_image) 求梯度，再用 "
-              "optimizer.apply_gradients([(grad, generated_image)]) 更新。",
+        "optimizer.apply_gradients([(grad, generated_image)]) 更新。",
     },
     "train.ignores_weights": {
         "en": "Your step ignores the alpha and beta given to make_train_step: pass them on, "
-              "total_cost(J_content, J_style, alpha, beta).",
+        "total_cost(J_content, J_style, alpha, beta).",
         "vi": "Bước huấn luyện của bạn bỏ qua alpha và beta truyền vào make_train_step: hãy truyền tiếp chúng, "
-              "total_cost(J_content, J_style, alpha, beta).",
+        "total_cost(J_content, J_style, alpha, beta).",
         "zh": "你的训练步骤忽略了传给 make_train_step 的 alpha 和 beta：请把它们传下去，"
-              "total_cost(J_content, J_style, alpha, beta)。",
+        "total_cost(J_content, J_style, alpha, beta)。",
     },
     "train.wrong_value": {
         "en": "After {steps} steps from the fixed start image the costs were {got}; expected {expected}.",

@@ -7,6 +7,7 @@ list of (message key, function) pairs, and several functions may share one hint.
 
 Chapter: 08.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -55,8 +56,12 @@ def _unrolled(a):
     return tf.transpose(tf.reshape(a, (n_H * n_W, n_C)))
 
 
-def _layer_style(unroll: Callable = _unrolled, scale: Callable = lambda h, w, c: 4 * c**2 * (h * w) ** 2,
-                 square: Callable = tf.square, reduce: Callable = tf.reduce_sum):
+def _layer_style(
+    unroll: Callable = _unrolled,
+    scale: Callable = lambda h, w, c: 4 * c**2 * (h * w) ** 2,
+    square: Callable = tf.square,
+    reduce: Callable = tf.reduce_sum,
+):
     def cost(a_S, a_G):
         n_H, n_W, n_C = _dims(a_G)
         diff = ref.gram_matrix(unroll(a_S)) - ref.gram_matrix(unroll(a_G))
@@ -99,8 +104,14 @@ TOTAL: list[tuple[str, Callable]] = [
 
 
 # ---- exercise 6: make_train_step(...) --------------------------------------------------------------
-def _train_variant(direction: float = 1.0, low=None, high=None, clip: bool = True, update: bool = True,
-                   weights: tuple[float, float] | None = None):
+def _train_variant(
+    direction: float = 1.0,
+    low=None,
+    high=None,
+    clip: bool = True,
+    update: bool = True,
+    weights: tuple[float, float] | None = None,
+):
     """A train-step factory like the reference, with one thing changed."""
 
     def make(model_outputs, a_C, a_S, optimizer, alpha=10, beta=40, style_layers=()):
@@ -113,8 +124,12 @@ def _train_variant(direction: float = 1.0, low=None, high=None, clip: bool = Tru
         def train_step(generated_image):
             with tf.GradientTape() as tape:
                 a_G_content, a_G_style = model_outputs(generated_image)
-                J = ref.total_cost(ref.compute_content_cost(a_C, a_G_content),
-                                   ref.compute_style_cost(a_S, a_G_style, style_layers), a, b)
+                J = ref.total_cost(
+                    ref.compute_content_cost(a_C, a_G_content),
+                    ref.compute_style_cost(a_S, a_G_style, style_layers),
+                    a,
+                    b,
+                )
             grad = tape.gradient(J, generated_image)
             if update:
                 optimizer.apply_gradients([(direction * grad, generated_image)])

@@ -5,12 +5,13 @@ chapters compute the same numbers. The names and signatures are those of the ass
 
 Chapter: 08.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Mapping, Sequence
 
-from .._tf import tf
 from .. import losses
+from .._tf import tf
 from ..images import PREPROCESSED_MAX, PREPROCESSED_MIN
 
 ModelOutputs = Callable[[tf.Tensor], tuple[tf.Tensor, Mapping[str, tf.Tensor]]]
@@ -42,8 +43,9 @@ def total_cost(J_content, J_style, alpha=10, beta=40):
     return alpha * J_content + beta * J_style
 
 
-def make_train_step(model_outputs: ModelOutputs, a_C, a_S, optimizer, alpha=10, beta=40,
-                    style_layers: Sequence[tuple[str, float]] = ()):
+def make_train_step(
+    model_outputs: ModelOutputs, a_C, a_S, optimizer, alpha=10, beta=40, style_layers: Sequence[tuple[str, float]] = ()
+):
     """One Adam step on the tf.Variable ``generated_image``, clipped to the valid range; returns J."""
 
     @tf.function

@@ -12,6 +12,7 @@ called here instead, on the functions the notebook defined, looked up by name.
 
 Chapter: 08.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -106,8 +107,11 @@ class Grader:
         self.notebook_path, self.result_path = notebook_path, result_path
         self.deadline, self.lang = deadline, lang
         self.budget = max(deadline - time.time(), 1.0)
-        self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins,
-                                          "display": lambda *args, **kwargs: None}
+        self.namespace: dict[str, Any] = {
+            "__name__": "__main__",
+            "__builtins__": builtins,
+            "display": lambda *args, **kwargs: None,
+        }
         self.notes: list[str] = []
         self.exercises: dict[str, dict] = {}
 
@@ -148,23 +152,41 @@ class Grader:
         from .messages import text
 
         for exercise in EXERCISES:
-            base = {"exercise": exercise.key, "function": exercise.function, "number": exercise.number,
-                    "max_points": exercise.points, "passed": False, "points": 0, "lang": self.lang}
+            base = {
+                "exercise": exercise.key,
+                "function": exercise.function,
+                "number": exercise.number,
+                "max_points": exercise.points,
+                "passed": False,
+                "points": 0,
+                "lang": self.lang,
+            }
             if exercise.function not in self.namespace:
-                self.exercises[exercise.key] = {**base, "mistake": "missing",
-                                                "hint": text("missing", self.lang, function=exercise.function)}
+                self.exercises[exercise.key] = {
+                    **base,
+                    "mistake": "missing",
+                    "hint": text("missing", self.lang, function=exercise.function),
+                }
                 self.save()
                 continue
             seconds = min(max(CHECK_SHARE * self.budget, MIN_CHECK_S), self.deadline - time.time())
             try:
                 with time_limit(seconds):
-                    self.exercises[exercise.key] = evaluate(exercise.key, self.namespace[exercise.function], self.lang).to_dict()
+                    self.exercises[exercise.key] = evaluate(
+                        exercise.key, self.namespace[exercise.function], self.lang
+                    ).to_dict()
             except TimeLimit:
-                self.exercises[exercise.key] = {**base, "mistake": "timeout",
-                                                "hint": text("timeout", self.lang, seconds=round(seconds))}
+                self.exercises[exercise.key] = {
+                    **base,
+                    "mistake": "timeout",
+                    "hint": text("timeout", self.lang, seconds=round(seconds)),
+                }
             except (Exception, SystemExit, KeyboardInterrupt) as exc:  # a bug in the checks must not stop the batch
-                self.exercises[exercise.key] = {**base, "mistake": "raised",
-                                                "hint": text("raised", self.lang, error=_error(exc))}
+                self.exercises[exercise.key] = {
+                    **base,
+                    "mistake": "raised",
+                    "hint": text("raised", self.lang, error=_error(exc)),
+                }
             self.save()
 
     def run(self) -> None:

@@ -5,12 +5,14 @@ big strokes) settle there; the full-size steps then only refine the details.
 
 Chapter: 07.
 """
+
 from __future__ import annotations
 
 import time
 from dataclasses import asdict, replace
 from typing import Callable, Sequence
 
+import keras  # noqa: E402
 import numpy as np
 
 from .._tf import tf
@@ -19,8 +21,6 @@ from ..errors import InputError
 from ..images import PREPROCESSED_MAX, PREPROCESSED_MIN, image_batch
 from ..model import FeatureExtractor, load_feature_extractor
 from ..optimize import StyleTransfer, TransferConfig
-
-import keras  # noqa: E402
 
 __all__ = ["run_coarse_to_fine", "stage_sizes", "upscale"]
 
@@ -67,7 +67,9 @@ def run_coarse_to_fine(
     if stage_steps is None:
         stage_steps = [max(1, config.steps // len(sizes))] * len(sizes)
     if len(stage_steps) != len(sizes) or any(int(n) < 1 for n in stage_steps):
-        raise InputError(f"stage_steps needs one whole number >= 1 per scale ({len(sizes)}); got {list(stage_steps)!r}.")
+        raise InputError(
+            f"stage_steps needs one whole number >= 1 per scale ({len(sizes)}); got {list(stage_steps)!r}."
+        )
     extractor = extractor or load_feature_extractor(backbone)
     keras.utils.set_random_seed(config.seed)
     history: dict[str, list[float]] = {}
@@ -79,8 +81,12 @@ def run_coarse_to_fine(
         stage_started = time.perf_counter()
         transfer = StyleTransfer(extractor, content_rgb, image_batch(style, size), stage_config, start=start)
         callback = None if on_step is None else (lambda evaluation, i=index: on_step(i, evaluation))
-        result = transfer.run(callback=callback, progress=progress, method=method,
-                              description=f"stage {index + 1}/{len(sizes)}, {size} px")
+        result = transfer.run(
+            callback=callback,
+            progress=progress,
+            method=method,
+            description=f"stage {index + 1}/{len(sizes)}, {size} px",
+        )
         image = transfer.image.numpy()  # where the stage stopped: Adam's last iterate, L-BFGS's best point
         for key, values in result.history.items():
             history.setdefault(key, []).extend(values)
@@ -89,8 +95,14 @@ def run_coarse_to_fine(
             break
     offset = len(history["total"]) - len(result.history["total"])
     return TransferResult(
-        image=result.image, best_loss=result.best_loss, best_step=offset + result.best_step, history=history,
-        snapshots=[], seconds=time.perf_counter() - started, backbone=result.backbone, config=config,
+        image=result.image,
+        best_loss=result.best_loss,
+        best_step=offset + result.best_step,
+        history=history,
+        snapshots=[],
+        seconds=time.perf_counter() - started,
+        backbone=result.backbone,
+        config=config,
         interrupted=result.interrupted,
         extra={"stages": stages, "scales": list(scales), "stage_config": asdict(config), **result.extra},
     )

@@ -12,11 +12,12 @@ cast once, and every returned feature map is cast back to ``float32`` so the los
 
 Chapter: 06.
 """
+
 from __future__ import annotations
 
-from .._tf import tf
-
 import keras  # noqa: E402
+
+from .._tf import tf
 
 COMPUTE_DTYPES = ("float32", "bfloat16", "float16")
 
@@ -43,16 +44,24 @@ def conv2d_same(inputs: tf.Tensor, kernel: tf.Tensor, flipped_kernel: tf.Tensor)
 
 
 def supports_fast_gradients(model: keras.Model) -> bool:
-    """True when every layer is an input, a max-pooling layer, or a stride-1 'same' ReLU conv with an odd square kernel."""
+    """True when every layer is an input, a max-pooling layer, or a stride-1 'same' ReLU conv with an odd square
+    kernel."""
     for layer in model.layers:
         if isinstance(layer, (keras.layers.InputLayer, keras.layers.MaxPooling2D)):
             continue
         if not isinstance(layer, keras.layers.Conv2D):
             return False
         size = tuple(layer.kernel_size)
-        if (tuple(layer.strides) != (1, 1) or layer.padding != "same" or tuple(layer.dilation_rate) != (1, 1)
-                or size[0] != size[1] or size[0] % 2 == 0 or layer.activation is not keras.activations.relu
-                or not layer.use_bias or layer.groups != 1):
+        if (
+            tuple(layer.strides) != (1, 1)
+            or layer.padding != "same"
+            or tuple(layer.dilation_rate) != (1, 1)
+            or size[0] != size[1]
+            or size[0] % 2 == 0
+            or layer.activation is not keras.activations.relu
+            or not layer.use_bias
+            or layer.groups != 1
+        ):
             return False
     return True
 
@@ -66,7 +75,9 @@ class FrozenConvStack:
 
     def __init__(self, model: keras.Model, compute_dtype: str = "float32"):
         if not supports_fast_gradients(model):
-            raise ValueError(f"{model.name}: only chains of stride-1 'same' ReLU convolutions and max pooling are handled.")
+            raise ValueError(
+                f"{model.name}: only chains of stride-1 'same' ReLU convolutions and max pooling are handled."
+            )
         if compute_dtype not in COMPUTE_DTYPES:
             raise ValueError(f"compute_dtype must be one of {', '.join(COMPUTE_DTYPES)}; got {compute_dtype!r}.")
         self.dtype = tf.as_dtype(compute_dtype)

@@ -6,6 +6,7 @@ measured on the book's backbones (``benchmarks/time_to_quality.py`` reports the 
 
 Chapter: 07.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,7 +41,7 @@ def estimate_step_bytes(model, image_shape: tuple[int, ...]) -> int:
 
 
 def available_bytes() -> int | None:
-    """Memory this process can still take: the cgroup's limit or the system's MemAvailable, the smaller; None if unknown."""
+    """Memory this process can still take: the cgroup's limit or MemAvailable, the smaller; None if unknown."""
     found = []
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -48,8 +49,10 @@ def available_bytes() -> int | None:
                 found.append(int(line.split()[1]) * 1024)
     except OSError:
         pass
-    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+    ):
         try:
             limit = Path(limit_file).read_text().strip()
             if limit.isdigit() and int(limit) < 2**60:

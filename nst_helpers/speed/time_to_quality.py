@@ -12,11 +12,13 @@ Each method is a small object whose ``run(trial)`` optimises and reports evaluat
 
 Chapter: 07.
 """
+
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 
+import keras  # noqa: E402
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -26,8 +28,6 @@ from ..images import load_image, vgg_deprocess
 from ..model import load_feature_extractor
 from ..optimize import StyleTransfer, TransferConfig
 from .coarse_to_fine import run_coarse_to_fine, upscale
-
-import keras  # noqa: E402
 
 __all__ = ["METHODS", "Clock", "Trial", "compare", "run_method", "summary_rows", "time_to"]
 
@@ -104,8 +104,9 @@ class AdamVariant:
     full_length = True
 
     def run(self, trial: Trial) -> None:
-        config = TransferConfig(max_dim=trial.size, steps=trial.steps, snapshots=0, precision=self.precision,
-                                jit_compile=self.jit_compile)
+        config = TransferConfig(
+            max_dim=trial.size, steps=trial.steps, snapshots=0, precision=self.precision, jit_compile=self.jit_compile
+        )
         transfer = StyleTransfer(trial.extractor, trial.content, trial.style, config)
         started = [trial.clock.now()]
 
@@ -160,16 +161,31 @@ class CoarseToFine:
             return False
 
         method: Method | None = LBFGS() if self.lbfgs else None
-        run_coarse_to_fine(trial.content, trial.style, trial.base, scales=(0.25, 0.5, 1.0),
-                           stage_steps=(*coarse, trial.steps), extractor=trial.extractor, method=method,
-                           on_step=on_step, progress=False)
+        run_coarse_to_fine(
+            trial.content,
+            trial.style,
+            trial.base,
+            scales=(0.25, 0.5, 1.0),
+            stage_steps=(*coarse, trial.steps),
+            extractor=trial.extractor,
+            method=method,
+            on_step=on_step,
+            progress=False,
+        )
 
 
 REFERENCE = AdamVariant("reference")
 #: The methods compared with the reference, in the order the book shows them.
-METHOD_OBJECTS = {m.name: m for m in (AdamVariant("adam-bf16", precision="bfloat16"),
-                                      AdamVariant("adam-xla", jit_compile=True), CoarseToFine("coarse-to-fine"),
-                                      LBFGSMethod(), CoarseToFine("coarse-to-fine+lbfgs", lbfgs=True))}
+METHOD_OBJECTS = {
+    m.name: m
+    for m in (
+        AdamVariant("adam-bf16", precision="bfloat16"),
+        AdamVariant("adam-xla", jit_compile=True),
+        CoarseToFine("coarse-to-fine"),
+        LBFGSMethod(),
+        CoarseToFine("coarse-to-fine+lbfgs", lbfgs=True),
+    )
+}
 METHODS = tuple(METHOD_OBJECTS)
 
 
@@ -187,9 +203,14 @@ def run_method(name: str, opts: dict, l_ref: float | None, t_budget: float | Non
         raise ValueError(f"unknown method {name!r}; choose reference or one of {', '.join(METHODS)}")
     trial = Trial(opts, l_ref, t_budget, method.full_length)
     method.run(trial)
-    return {"name": name, "trace": trial.trace, "seconds": trial.clock.now(), "steps": trial.evaluations,
-            "best_loss": trial.best_loss,
-            "image": vgg_deprocess(trial.best_image) if trial.best_image is not None else None}
+    return {
+        "name": name,
+        "trace": trial.trace,
+        "seconds": trial.clock.now(),
+        "steps": trial.evaluations,
+        "best_loss": trial.best_loss,
+        "image": vgg_deprocess(trial.best_image) if trial.best_image is not None else None,
+    }
 
 
 def time_to(trace: list, target: float) -> float | None:
@@ -226,8 +247,17 @@ def summary_rows(comparison: dict) -> list[dict]:
     rows = []
     for name, r in comparison["results"].items():
         reached = t_ref if name == "reference" else time_to(r["trace"], l_ref)
-        rows.append({"method": name, "time_to_l_ref_s": reached, "ratio": (t_ref / reached) if reached else None,
-                     "steps": r["steps"], "seconds": r["seconds"], "seconds_per_step": r["seconds"] / max(1, r["steps"]),
-                     "best_loss": r["best_loss"], "loss_vs_l_ref": r["best_loss"] / l_ref,
-                     "peak_rss_gib": r.get("peak_rss_gib")})
+        rows.append(
+            {
+                "method": name,
+                "time_to_l_ref_s": reached,
+                "ratio": (t_ref / reached) if reached else None,
+                "steps": r["steps"],
+                "seconds": r["seconds"],
+                "seconds_per_step": r["seconds"] / max(1, r["steps"]),
+                "best_loss": r["best_loss"],
+                "loss_vs_l_ref": r["best_loss"] / l_ref,
+                "peak_rss_gib": r.get("peak_rss_gib"),
+            }
+        )
     return rows
