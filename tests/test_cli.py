@@ -8,6 +8,7 @@ from PIL import Image
 from nst_helpers.cli import main
 
 
+@pytest.mark.slow
 def test_stylize_samples_writes_a_png_and_names_the_backbone(tmp_path, capsys, samples):
     out = tmp_path / "out.png"
     code = main(

@@ -66,7 +66,7 @@ def normal_batch(generated, teacher, tmp_path_factory):
     cell.source = cell.source.replace("def total_cost(", "def total_cost_v2(")
     write(renamed, folder / "renamed.ipynb")
     before = digests(folder)
-    results = batch.grade_submissions([folder], jobs=2, timeout=180, lang="en")
+    results = batch.grade_submissions([folder], jobs=2, timeout=120, lang="en")
     return folder, before, {r.student: r for r in results}
 
 
@@ -244,12 +244,14 @@ def test_other_failures_are_explained():
 
 
 # ---- nst-grade on notebooks ----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_teacher_version_scores_full_marks(normal_batch):
     _, _, results = normal_batch
     teacher = results["teacher"]
     assert teacher.status == "graded" and teacher.total == MAX_POINTS, teacher.to_dict()
 
 
+@pytest.mark.slow
 def test_unmodified_student_version_scores_zero(normal_batch):
     _, _, results = normal_batch
     student = results["student"]
@@ -257,6 +259,7 @@ def test_unmodified_student_version_scores_zero(normal_batch):
     assert {e["mistake"] for e in student.exercises.values()} == {"not_done"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, exercise, hint", [(n, ex, h) for n, _, _, ex, h in WRONG_ANSWERS])
 def test_a_wrong_answer_loses_exactly_its_exercise(normal_batch, name, exercise, hint):
     _, _, results = normal_batch
@@ -266,6 +269,7 @@ def test_a_wrong_answer_loses_exactly_its_exercise(normal_batch, name, exercise,
     assert graded.exercises[exercise]["hint"] == text(hint, "en", function=BY_KEY[exercise].function)
 
 
+@pytest.mark.slow
 def test_a_renamed_function_gets_zero_with_the_reason(normal_batch):
     _, _, results = normal_batch
     renamed = results["renamed"]
@@ -273,11 +277,13 @@ def test_a_renamed_function_gets_zero_with_the_reason(normal_batch):
     assert renamed.exercises["total_cost"]["hint"] == "function total_cost not found (renamed or deleted?)"
 
 
+@pytest.mark.slow
 def test_grading_leaves_submissions_untouched(normal_batch, broken_batch):
     for folder, before, *_ in (normal_batch, broken_batch):
         assert digests(folder) == before
 
 
+@pytest.mark.slow
 def test_broken_submissions_do_not_stop_the_batch(broken_batch):
     folder, _, out, code = broken_batch
     assert code == 0

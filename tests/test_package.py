@@ -18,6 +18,7 @@ import module_map  # noqa: E402
 PACKAGE = REPO / "nst_helpers"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "code",
     [
