@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
+import sys
 from pathlib import Path
 
 import jupytext
@@ -12,29 +11,18 @@ import nbformat
 import pytest
 import yaml
 
+from nst_helpers.editions import LANGS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from make_assignments import code_skeleton  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
-EDITIONS = ("en", "vi", "zh")
 CHECK_TAG = "nbval-check-output"
 
 
 def chapter_stems() -> list[str]:
     toc = (REPO / "_toc.yml").read_text(encoding="utf-8")
-    return re.findall(r"file: book/en/(\d\d_\w+)", toc)
-
-
-def code_skeleton(source: str) -> str:
-    """Code with comments removed and string literals blanked: what must match across editions."""
-    tokens = []
-    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-        if tok.type == tokenize.COMMENT:
-            continue
-        if tok.type == tokenize.STRING or tok.type in {
-            getattr(tokenize, n, -1) for n in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END")
-        }:
-            tokens.append("<str>")
-        elif tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER):
-            tokens.append(tok.string)
-    return " ".join(tokens)
+    return re.findall(r"file: (\d\d_\w+)", toc)
 
 
 def code_cells(path: Path) -> list[tuple[str, list[str]]]:
@@ -46,7 +34,7 @@ def test_toc_lists_the_nine_chapters():
     assert [s[:2] for s in chapter_stems()] == [f"{i:02d}" for i in range(9)]
 
 
-@pytest.mark.parametrize("lang", EDITIONS)
+@pytest.mark.parametrize("lang", LANGS)
 def test_every_edition_has_every_chapter_and_page(lang):
     for stem in chapter_stems() + ["index", "glossary", "teacher_guide"]:
         assert (REPO / "book" / lang / f"{stem}.md").is_file(), f"book/{lang}/{stem}.md is missing"
@@ -54,7 +42,7 @@ def test_every_edition_has_every_chapter_and_page(lang):
         assert (REPO / "notebooks" / lang / f"{stem}.ipynb").is_file(), f"notebooks/{lang}/{stem}.ipynb is missing"
 
 
-@pytest.mark.parametrize("lang", EDITIONS)
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("stem", chapter_stems())
 def test_markdown_and_notebook_are_in_sync(lang, stem):
     """The committed .ipynb holds exactly the cells of the .md (run scripts/refresh_notebooks.py after an edit)."""
@@ -67,7 +55,7 @@ def test_markdown_and_notebook_are_in_sync(lang, stem):
 @pytest.mark.parametrize("stem", chapter_stems())
 def test_editions_share_the_same_code(stem):
     reference = code_cells(REPO / "book" / "en" / f"{stem}.md")
-    for lang in EDITIONS[1:]:
+    for lang in LANGS[1:]:
         other = code_cells(REPO / "book" / lang / f"{stem}.md")
         assert len(other) == len(reference), f"{lang}/{stem}: {len(other)} code cells, en has {len(reference)}"
         for i, ((src_en, tags_en), (src, tags)) in enumerate(zip(reference, other)):
@@ -77,7 +65,7 @@ def test_editions_share_the_same_code(stem):
             )
 
 
-@pytest.mark.parametrize("lang", EDITIONS)
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("stem", chapter_stems())
 def test_notebooks_carry_only_checked_outputs(lang, stem):
     notebook = nbformat.read(REPO / "notebooks" / lang / f"{stem}.ipynb", as_version=4)
@@ -98,7 +86,7 @@ def test_notebooks_carry_only_checked_outputs(lang, stem):
 
 def test_first_cell_installs_from_the_configured_repository():
     url = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
-    for lang in EDITIONS:
+    for lang in LANGS:
         for stem in chapter_stems():
             first = code_cells(REPO / "book" / lang / f"{stem}.md")[0][0]
             assert f"git+{url}" in first and f'setup("{lang}")' in first, (

@@ -1,75 +1,90 @@
-"""Sphinx extension of the book: links to the same page in the other editions, Colab buttons that open
-the paired notebook under notebooks/<lang>/ rather than the MyST source, and MathJax served with the book.
+"""Sphinx extension of the book: the language switcher and the Colab link, and MathJax served with the book.
+
+An edition is a Jupyter Book whose root is ``book/<lang>/``; the extension knows which one it builds from that
+folder's name and the editions from :mod:`nst_helpers.editions`. For every page it adds two template variables,
+``nst_editions`` (links to the same page in each edition) and ``nst_colab_url`` (the paired notebook
+``notebooks/<lang>/<page>.ipynb`` on Colab, for chapters), which ``templates/nst-editions.html`` renders; the
+``_config.yml`` files place that template in the article header through the theme option ``article_header_start``.
 
 MathJax comes from the ``django-static-mathjax`` package (MathJax 3 as static files, no Django needed), so
 the math renders without any network access; the pages load ``_static/mathjax/tex-chtml.js``.
 """
+
 from __future__ import annotations
 
-import re
+import shutil
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
-EDITION_NAMES = {"en": "English", "vi": "Tiếng Việt", "zh": "中文"}
-_PAGE = re.compile(r"^book/(?P<lang>en|vi|zh)/(?P<stem>.+)$")
+from nst_helpers.editions import EDITIONS
 
+HERE = Path(__file__).resolve().parent
 
-def _edition_links(pagename: str) -> str:
-    match = _PAGE.match(pagename)
-    if not match:
-        return ""
-    to_root = "../" * (pagename.count("/") + 1)  # from _build/html/<lang>/<pagename>.html up to _build/html/
-    links = []
-    for lang, name in EDITION_NAMES.items():
-        if lang == match["lang"]:
-            links.append(f'<strong lang="{lang}">{name}</strong>')
-        else:
-            href = f"{to_root}{lang}/book/{lang}/{match['stem']}.html"
-            links.append(f'<a lang="{lang}" hreflang="{lang}" href="{href}">{name}</a>')
-    return '<nav class="nst-editions" aria-label="editions">' + " · ".join(links) + "</nav>\n"
-
-
-def _point_colab_at_notebooks(context: dict) -> None:
-    for group in context.get("header_buttons", []):
-        for button in group.get("buttons", []) if isinstance(group, dict) else []:
-            if button.get("text") == "Colab":
-                button["url"] = re.sub(r"/book/(en|vi|zh)/([^/]+)\.(md|ipynb)$", r"/notebooks/\1/\2.ipynb", button["url"])
-
-
-def on_page_context(app, pagename, templatename, context, doctree):
-    _point_colab_at_notebooks(context)
-    if "body" in context:
-        context["body"] = _edition_links(pagename) + context["body"]
-
-
-def setup(app):
-    app.connect("html-page-context", on_page_context, priority=900)
-    app.add_css_file("nst_book.css")
-    app.connect("builder-inited", _add_static)
-    app.config.mathjax_path = MATHJAX_ENTRY
-    app.connect("build-finished", _copy_mathjax)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
-
-
+COLAB = "https://colab.research.google.com/github"
 MATHJAX_ENTRY = "mathjax/tex-chtml.js"
 # Of MathJax's es5 folder, what tex-chtml.js loads: itself, the CHTML fonts, and the parts it loads on demand
 # (TeX extensions such as \boldsymbol, the menu, the accessibility tools and the speech-rule engine they use).
 _MATHJAX_PARTS = ("tex-chtml.js", "output/chtml", "input/tex/extensions", "ui", "a11y", "sre", "adaptors")
 
 
-def mathjax_source():
-    """The es5 folder of the installed MathJax."""
-    from pathlib import Path
+def edition_links(book: Path, lang: str, pagename: str) -> list[dict[str, Any]]:
+    """Links from page ``pagename`` of edition ``lang`` to the same page in every edition, relative to that page.
 
+    ``book`` is the folder holding the editions' sources (``book/``); an edition without the page gets a link
+    to its home page instead.
+    """
+    up = "../" * (pagename.count("/") + 1)
+    links = []
+    for code, edition in EDITIONS.items():
+        page = pagename if any((book / code).glob(f"{pagename}.*")) else "index"
+        links.append({"code": code, "name": edition.name, "href": f"{up}{code}/{page}.html", "current": code == lang})
+    return links
+
+
+def colab_url(repository_url: str, branch: str, lang: str, pagename: str, root: Path) -> str | None:
+    """The Colab address of ``notebooks/<lang>/<pagename>.ipynb`` in the GitHub repository, if ``root`` has it."""
+    url = urlparse(repository_url)
+    owner_repo = url.path.strip("/").removesuffix(".git")
+    notebook = f"notebooks/{lang}/{pagename}.ipynb"
+    if url.netloc != "github.com" or owner_repo.count("/") != 1 or not (root / notebook).is_file():
+        return None
+    return f"{COLAB}/{owner_repo}/blob/{branch or 'main'}/{notebook}"
+
+
+def _page_context(app, pagename: str, templatename: str, context: dict, doctree) -> None:
+    srcdir = Path(app.srcdir)
+    lang = srcdir.name
+    if lang not in EDITIONS or pagename not in app.env.found_docs:
+        return
+    options = app.config.html_theme_options
+    context["nst_editions"] = edition_links(srcdir.parent, lang, pagename)
+    context["nst_colab_url"] = colab_url(
+        options.get("repository_url", ""), options.get("repository_branch", ""), lang, pagename, srcdir.parents[1]
+    )
+
+
+def _add_templates(app, config) -> None:
+    if str(HERE / "templates") not in config.templates_path:
+        config.templates_path.append(str(HERE / "templates"))
+
+
+def _add_static(app) -> None:
+    app.config.html_static_path.append(str(HERE / "static"))
+
+
+def mathjax_source() -> Path:
+    """The es5 folder of the installed MathJax."""
     try:
         import mathjax
     except ImportError:
-        raise RuntimeError("MathJax is not installed: pip install django-static-mathjax (part of the [book] extra).") from None
+        raise RuntimeError(
+            "MathJax is not installed: pip install django-static-mathjax (part of the [book] extra)."
+        ) from None
     return Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
 
 
-def _copy_mathjax(app, exception):
-    import shutil
-    from pathlib import Path
-
+def _copy_mathjax(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
     source, target = mathjax_source(), Path(app.outdir) / "_static" / "mathjax"
@@ -82,7 +97,11 @@ def _copy_mathjax(app, exception):
     shutil.copy2(source.parent / "LICENSE", target / "LICENSE")
 
 
-def _add_static(app):
-    from pathlib import Path
-
-    app.config.html_static_path.append(str(Path(__file__).parent / "static"))
+def setup(app) -> dict[str, bool]:
+    app.connect("config-inited", _add_templates)
+    app.connect("builder-inited", _add_static)
+    app.connect("html-page-context", _page_context)
+    app.connect("build-finished", _copy_mathjax)
+    app.add_css_file("nst_book.css")
+    app.config.mathjax_path = MATHJAX_ENTRY
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
