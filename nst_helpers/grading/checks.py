@@ -316,31 +316,32 @@ def _check(exercise: str, function: Any, lang: str) -> None:
     print(outcome.line())
 
 
-def check_gram_matrix(gram_matrix: Callable, lang: str = "en") -> None:
-    """Exercise 1: ``gram_matrix(A)`` for A of shape (n_C, n_H·n_W)."""
-    _check("gram_matrix", gram_matrix, lang)
+def _checker(exercise: str, name: str, doc: str) -> Callable[..., None]:
+    """The public ``check_*`` function of one exercise: it prints the result line, or raises with the hint."""
+
+    def check(function: Callable, lang: str = "en") -> None:
+        _check(exercise, function, lang)
+
+    check.__name__ = check.__qualname__ = name
+    check.__doc__ = doc
+    return check
 
 
-def check_content_cost(compute_content_cost: Callable, lang: str = "en") -> None:
-    """Exercise 2: ``compute_content_cost(a_C, a_G)``."""
-    _check("content_cost", compute_content_cost, lang)
-
-
-def check_layer_style_cost(compute_layer_style_cost: Callable, lang: str = "en") -> None:
-    """Exercise 3: ``compute_layer_style_cost(a_S, a_G)``."""
-    _check("layer_style_cost", compute_layer_style_cost, lang)
-
-
-def check_style_cost(compute_style_cost: Callable, lang: str = "en") -> None:
-    """Exercise 4: ``compute_style_cost(a_S, a_G, style_layers)``."""
-    _check("style_cost", compute_style_cost, lang)
-
-
-def check_total_cost(total_cost: Callable, lang: str = "en") -> None:
-    """Exercise 5: ``total_cost(J_content, J_style, alpha=10, beta=40)``."""
-    _check("total_cost", total_cost, lang)
-
-
-def check_train_step(make_train_step: Callable, lang: str = "en") -> None:
-    """Exercise 6: ``make_train_step(model_outputs, a_C, a_S, optimizer, alpha, beta, style_layers)``."""
-    _check("train_step", make_train_step, lang)
+check_gram_matrix = _checker(
+    "gram_matrix", "check_gram_matrix", "Exercise 1: ``gram_matrix(A)`` for A of shape (n_C, n_H·n_W)."
+)
+check_content_cost = _checker("content_cost", "check_content_cost", "Exercise 2: ``compute_content_cost(a_C, a_G)``.")
+check_layer_style_cost = _checker(
+    "layer_style_cost", "check_layer_style_cost", "Exercise 3: ``compute_layer_style_cost(a_S, a_G)``."
+)
+check_style_cost = _checker(
+    "style_cost", "check_style_cost", "Exercise 4: ``compute_style_cost(a_S, a_G, style_layers)``."
+)
+check_total_cost = _checker(
+    "total_cost", "check_total_cost", "Exercise 5: ``total_cost(J_content, J_style, alpha=10, beta=40)``."
+)
+check_train_step = _checker(
+    "train_step",
+    "check_train_step",
+    "Exercise 6: ``make_train_step(model_outputs, a_C, a_S, optimizer, alpha, beta, style_layers)``.",
+)
