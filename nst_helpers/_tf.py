@@ -1,4 +1,5 @@
-"""Import TensorFlow without its start-up logs reaching the reader."""
+"""Import TensorFlow and Keras without their start-up logs reaching the reader: every module takes ``tf`` and
+``keras`` from here, so the quiet import always comes first."""
 
 from __future__ import annotations
 
@@ -43,3 +44,4 @@ def import_tensorflow():
 
 
 tf = import_tensorflow()
+keras = sys.modules["keras"]  # imported quietly by import_tensorflow()

@@ -20,13 +20,12 @@ import weakref
 from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any, Callable, Mapping, Protocol
 
-import keras  # noqa: E402  (imported after TensorFlow's quiet start)
 import numpy as np
 from scipy.optimize import Bounds
 from scipy.optimize import minimize as scipy_minimize
 from tqdm.auto import tqdm
 
-from ._tf import tf
+from ._tf import keras, tf
 from .errors import InputError, OptimizationDivergedError
 from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, to_uint8, vgg_deprocess
 from .validate import whole_number

@@ -24,10 +24,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
-import keras  # noqa: E402  (imported after TensorFlow's quiet start)
 import numpy as np
 
-from ._tf import tf
+from ._tf import keras, tf
 from .errors import InputError, WeightsError
 from .speed.fastgrad import COMPUTE_DTYPES, FrozenConvStack, supports_fast_gradients
 
@@ -64,25 +63,12 @@ class Backbone:
         )
 
 
+_HED_NOTE = "made with the offline backbone (VGG16 fine-tuned for edge detection), not ImageNet VGG19"
+# Fields: name, label, content layers, style layers, content weight, style weight.
 BACKBONES: dict[str, Backbone] = {
-    "vgg19": Backbone(
-        name="vgg19",
-        label="VGG19 (ImageNet)",
-        content_layers=("block5_conv2",),
-        style_layers=STYLE_LAYERS_VGG,
-        content_weight=1e3,
-        style_weight=1e-2,
-        offline=False,
-    ),
+    "vgg19": Backbone("vgg19", "VGG19 (ImageNet)", ("block5_conv2",), STYLE_LAYERS_VGG, 1e3, 1e-2, offline=False),
     "vgg16-hed": Backbone(
-        name="vgg16-hed",
-        label="VGG16-HED (offline backbone)",
-        content_layers=("block4_conv2",),
-        style_layers=STYLE_LAYERS_VGG,
-        content_weight=1e3,
-        style_weight=1.0,
-        offline=True,
-        note="made with the offline backbone (VGG16 fine-tuned for edge detection), not ImageNet VGG19",
+        "vgg16-hed", "VGG16-HED (offline backbone)", ("block4_conv2",), STYLE_LAYERS_VGG, 1e3, 1.0, True, _HED_NOTE
     ),
 }
 

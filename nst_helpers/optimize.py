@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import keras  # noqa: E402
 import numpy as np
 
-from ._tf import tf
+from ._tf import keras, tf
 from .engine import VGG_PIXELS, Callback, KerasOptimizer, Method, Problem, TransferResult, minimize
 from .errors import InputError
 from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, image_batch, resize_like, vgg_preprocess

@@ -19,10 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-import keras  # noqa: E402  (imported after TensorFlow's quiet start)
 import numpy as np
 
-from ._tf import tf
+from ._tf import keras, tf
 from .engine import LBFGS, UNIT_PIXELS, KerasOptimizer, Problem, TransferResult, minimize
 from .errors import InputError
 from .images import image_batch, resize_like, vgg_preprocess

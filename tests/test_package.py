@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,18 @@ def test_packaging_lists_every_subpackage():
     packages = {".".join(p.parent.relative_to(REPO).parts) for p in PACKAGE.rglob("__init__.py")}
     assert set(project["tool"]["setuptools"]["packages"]) == packages
     assert Path(nst_helpers.__file__).parent == PACKAGE
+
+
+def test_tensorflow_and_keras_come_from_the_quiet_import():
+    """Only _tf imports TensorFlow or Keras directly; the others take them from it, so no start-up log shows."""
+    direct = re.compile(r"^\s*(import (tensorflow|keras)\b|from (tensorflow|keras)\b)", re.M)
+    offenders = [p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if direct.search(p.read_text())]
+    assert offenders == ["_tf.py"]
+
+
+@pytest.mark.slow
+def test_importing_a_module_that_needs_tensorflow_prints_nothing():
+    answer = subprocess.run(
+        [sys.executable, "-c", "import nst_helpers.model"], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert answer.stdout == answer.stderr == ""

@@ -40,7 +40,7 @@ def setup(edition: str = "en", seed: int = SEED) -> RunSettings:
     Taught in chapter 00.
     """
     check_edition(edition)
-    import keras
+    from .._tf import keras
 
     keras.utils.set_random_seed(seed)
     warnings.filterwarnings("ignore", category=DeprecationWarning)

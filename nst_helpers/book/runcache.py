@@ -62,10 +62,9 @@ def source_digest() -> str:
 
 
 def _versions() -> dict[str, str]:
-    import keras
     import scipy
 
-    from .._tf import tf
+    from .._tf import keras, tf
 
     return {
         "python": platform.python_version(),
@@ -83,7 +82,7 @@ def _array_digest(value) -> str:
 
 def _canonical(value: Any) -> Any:
     """``value`` as JSON-able data that determines the run (see the module's docstring)."""
-    import keras
+    from .._tf import keras
 
     if isinstance(value, FeatureExtractor):
         spec = value.backbone

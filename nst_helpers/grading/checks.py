@@ -17,10 +17,9 @@ import contextlib
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterator
 
-import keras  # noqa: E402  (after TensorFlow's quiet import)
 import numpy as np
 
-from .._tf import tf
+from .._tf import keras, tf
 from . import examples, reference
 from .exercises import BY_KEY, Exercise
 from .messages import text

@@ -12,10 +12,9 @@ import time
 from dataclasses import asdict, replace
 from typing import Callable, Sequence
 
-import keras  # noqa: E402
 import numpy as np
 
-from .._tf import tf
+from .._tf import keras, tf
 from ..engine import Evaluation, Method, TransferResult
 from ..errors import InputError
 from ..images import PREPROCESSED_MAX, PREPROCESSED_MIN, image_batch

@@ -15,9 +15,7 @@ Chapter: 06.
 
 from __future__ import annotations
 
-import keras  # noqa: E402
-
-from .._tf import tf
+from .._tf import keras, tf
 
 COMPUTE_DTYPES = ("float32", "bfloat16", "float16")
 

@@ -18,11 +18,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import keras  # noqa: E402
 import numpy as np
 from tqdm.auto import tqdm
 
-from .._tf import tf
+from .._tf import keras, tf
 from ..engine import LBFGS, Evaluation, Method
 from ..images import load_image, vgg_deprocess
 from ..model import load_feature_extractor
