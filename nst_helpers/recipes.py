@@ -5,7 +5,8 @@ The book's own recipe (the TF blog post's: Adam on pre-processed pixels) is :mod
 * the same loss minimised by another optimiser: :func:`run_with_optimizer` (any Keras optimiser, e.g. RMSprop)
   and :func:`run_lbfgs` (SciPy's L-BFGS-B, whose bounds do the clipping);
 * the recipe of the Vietnamese PyTorch blog post (:class:`PyTorchRecipe`) and the Coursera assignment's
-  (:class:`CourseraRecipe`), ported to Keras: images in [0, 1], their own layers, weights and optimisers.
+  (:class:`CourseraRecipe`), ported to Keras and run by :func:`run_recipe`: images in [0, 1], their own layers,
+  weights, optimisers and starting points.
 
 Every runner is a configuration of the engine (:mod:`nst_helpers.engine`) and returns its
 :class:`~nst_helpers.engine.TransferResult`. To keep results on disk, wrap the call in
@@ -17,7 +18,7 @@ Chapter: 07.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import ClassVar, Union
 
 import numpy as np
 
@@ -37,9 +38,8 @@ __all__ = [
     "PyTorchRecipe",
     "coursera_start",
     "imagenet_normalize",
-    "run_coursera_recipe",
     "run_lbfgs",
-    "run_pytorch_recipe",
+    "run_recipe",
     "run_with_optimizer",
     "unit_to_vgg_input",
 ]
@@ -151,8 +151,24 @@ class PyTorchRecipe:
     snapshots: int = 0
     seed: int = 0
 
+    normalization: ClassVar[str] = "pytorch"
+
     def __post_init__(self) -> None:
         _check_recipe(self)
+
+    def optimizer(self) -> keras.optimizers.Optimizer:
+        """RMSprop with PyTorch's defaults (smoothing 0.99, epsilon 1e-8) at the recipe's learning rate."""
+        return keras.optimizers.RMSprop(
+            learning_rate=float(self.learning_rate), rho=float(self.rho), epsilon=float(self.epsilon)
+        )
+
+    def style_layer_weights(self) -> dict[str, float]:
+        """Weight 1 for every style layer: the blog post adds the layer losses up."""
+        return {n: 1.0 for n in self.style_layers}
+
+    def start(self, content01: np.ndarray) -> np.ndarray:
+        """The content image itself."""
+        return content01
 
 
 @dataclass(frozen=True)
@@ -182,12 +198,30 @@ class CourseraRecipe:
     snapshots: int = 0
     seed: int = 272
 
+    normalization: ClassVar[str] = "coursera"
+
     def __post_init__(self) -> None:
         _check_recipe(self)
         if len(self.layer_weights) != len(self.style_layers):
             raise InputError(
                 f"CourseraRecipe: {len(self.layer_weights)} layer weights for {len(self.style_layers)} style layers."
             )
+
+    def optimizer(self) -> keras.optimizers.Optimizer:
+        """Adam at the recipe's learning rate, Keras' other defaults."""
+        return keras.optimizers.Adam(learning_rate=float(self.learning_rate))
+
+    def style_layer_weights(self) -> dict[str, float]:
+        """The recipe's weight of each style layer (0.2 each by default)."""
+        return dict(zip(self.style_layers, self.layer_weights))
+
+    def start(self, content01: np.ndarray) -> np.ndarray:
+        """The content image plus uniform noise in [-noise, noise], clipped to [0, 1]."""
+        return coursera_start(content01, self.noise, self.seed)
+
+
+#: The recipes :func:`run_recipe` runs.
+Recipe = Union[PyTorchRecipe, CourseraRecipe]
 
 
 def coursera_start(content01: np.ndarray, noise: float, seed: int) -> np.ndarray:
@@ -199,101 +233,44 @@ def coursera_start(content01: np.ndarray, noise: float, seed: int) -> np.ndarray
     return np.clip(content01 + rng.uniform(-noise, noise, size=np.shape(content01)), 0.0, 1.0).astype(np.float32)
 
 
-def _run_unit_range_recipe(
-    content,
-    style,
-    recipe,
-    extractor: FeatureExtractor | None,
-    normalization: str,
-    layer_weights: dict[str, float],
-    optimizer: keras.optimizers.Optimizer,
-    start: Callable[[np.ndarray], np.ndarray],
-    progress: bool,
+def run_recipe(
+    content, style, recipe: Recipe, extractor: FeatureExtractor | None = None, progress: bool = False
 ) -> TransferResult:
-    """A recipe on images in [0, 1]: targets from the two images, the weighted loss, the engine's loop.
+    """Stylise with ``recipe`` (:class:`PyTorchRecipe` or :class:`CourseraRecipe`) on the given backbone.
 
-    With ``normalization="coursera"`` the style image is resized to the content image's size (raw Gram matrices
-    grow with the number of positions); ``start(content01)`` gives the starting image.
+    The images stay in [0, 1]; the backbone gets them as it expects them (:func:`unit_to_vgg_input`): the Keras
+    weights come from Caffe, trained on BGR 0-255 values minus the means, not on torchvision's mean/std-normalised
+    RGB (the Coursera assignment itself feeds the [0, 1] values to VGG19 without that conversion). With the
+    Coursera normalisation the style image is resized to the content image's size, since raw Gram matrices grow
+    with the number of positions. The loss and the loop are the engine's (:mod:`nst_helpers.engine`).
+
+    Taught in chapter 07.
     """
+    norm = recipe.normalization
     reader = extractor or load_feature_extractor("auto")
     reader = FeatureExtractor(reader.model, reader.backbone.with_layers(recipe.content_layers, recipe.style_layers))
     keras.utils.set_random_seed(recipe.seed)
     content_rgb = image_batch(content, recipe.max_dim)
     style_rgb = image_batch(style, recipe.max_dim)
-    if normalization == "coursera":
+    if norm == "coursera":
         style_rgb = resize_like(style_rgb, content_rgb)
     content01, style01 = content_rgb / 255.0, style_rgb / 255.0
     content_targets = reader(unit_to_vgg_input(content01)).content
-    style_targets = {n: gram_matrix(f, normalization) for n, f in reader(unit_to_vgg_input(style01)).style.items()}
+    style_targets = {n: gram_matrix(f, norm) for n, f in reader(unit_to_vgg_input(style01)).style.items()}
+    layer_weights = recipe.style_layer_weights()
 
     def loss_terms(x: tf.Tensor) -> dict[str, tf.Tensor]:
         features = reader(unit_to_vgg_input(x))
-        c = tf.add_n([content_loss(features.content[n], t, normalization) for n, t in content_targets.items()])
-        s = style_loss(features.style, style_targets, layer_weights, normalization)
+        c = tf.add_n([content_loss(features.content[n], t, norm) for n, t in content_targets.items()])
+        s = style_loss(features.style, style_targets, layer_weights, norm)
         terms = {"content": recipe.content_weight * c, "style": recipe.style_weight * s, "tv": tf.constant(0.0)}
         terms["total"] = terms["content"] + terms["style"]
         return terms
 
-    problem = Problem(loss_terms, start(content01.astype(np.float32)), UNIT_PIXELS)
+    problem = Problem(loss_terms, recipe.start(content01.astype(np.float32)), UNIT_PIXELS)
+    method = KerasOptimizer(recipe.optimizer())
     result = minimize(
-        problem,
-        KerasOptimizer(optimizer),
-        recipe.steps,
-        snapshots=recipe.snapshots,
-        progress=progress,
-        description=f"{type(recipe).__name__}",
+        problem, method, recipe.steps, snapshots=recipe.snapshots, progress=progress, description=type(recipe).__name__
     )
     result.backbone, result.config = reader.backbone, recipe
     return result
-
-
-def run_pytorch_recipe(
-    content,
-    style,
-    recipe: PyTorchRecipe = PyTorchRecipe(),
-    extractor: FeatureExtractor | None = None,
-    progress: bool = False,
-) -> TransferResult:
-    """Stylise with :class:`PyTorchRecipe` on the given backbone.
-
-    The backbone gets the [0, 1] image as it expects it (:func:`unit_to_vgg_input`): the Keras weights come
-    from Caffe, trained on BGR 0-255 values minus the means, not on torchvision's mean/std-normalised RGB.
-
-    Taught in chapter 07.
-    """
-    optimizer = keras.optimizers.RMSprop(
-        learning_rate=float(recipe.learning_rate), rho=float(recipe.rho), epsilon=float(recipe.epsilon)
-    )
-    ones = {n: 1.0 for n in recipe.style_layers}  # the blog post adds the layer losses up
-    return _run_unit_range_recipe(
-        content, style, recipe, extractor, "pytorch", ones, optimizer, lambda content01: content01, progress
-    )
-
-
-def run_coursera_recipe(
-    content,
-    style,
-    recipe: CourseraRecipe = CourseraRecipe(),
-    extractor: FeatureExtractor | None = None,
-    progress: bool = False,
-) -> TransferResult:
-    """Stylise with :class:`CourseraRecipe` on the given backbone.
-
-    The backbone gets the [0, 1] image as it expects it (:func:`unit_to_vgg_input`); the assignment itself
-    feeds the [0, 1] values to VGG19 without that conversion.
-
-    Taught in chapter 07.
-    """
-    optimizer = keras.optimizers.Adam(learning_rate=float(recipe.learning_rate))
-    weights = dict(zip(recipe.style_layers, recipe.layer_weights))
-    return _run_unit_range_recipe(
-        content,
-        style,
-        recipe,
-        extractor,
-        "coursera",
-        weights,
-        optimizer,
-        lambda content01: coursera_start(content01, recipe.noise, recipe.seed),
-        progress,
-    )

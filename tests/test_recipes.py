@@ -18,9 +18,8 @@ from nst_helpers.recipes import (
     PyTorchRecipe,
     coursera_start,
     imagenet_normalize,
-    run_coursera_recipe,
     run_lbfgs,
-    run_pytorch_recipe,
+    run_recipe,
     run_with_optimizer,
     unit_to_vgg_input,
 )
@@ -174,7 +173,7 @@ def small_pair():
 def test_pytorch_recipe_starts_from_content_with_its_style_loss(extractor, small_pair):
     content, style = small_pair
     recipe = PyTorchRecipe(steps=2, max_dim=40)
-    result = run_pytorch_recipe(content, style, recipe, extractor=extractor)
+    result = run_recipe(content, style, recipe, extractor=extractor)
     # The first loss is that of the content image itself: no content loss, and the summed PyTorch style loss.
     reader = FeatureExtractor(
         extractor.model, extractor.backbone.with_layers(recipe.content_layers, recipe.style_layers)
@@ -190,7 +189,7 @@ def test_pytorch_recipe_starts_from_content_with_its_style_loss(extractor, small
 def test_coursera_recipe_starts_from_noisy_content(extractor, small_pair):
     content, style = small_pair
     recipe = CourseraRecipe(steps=2, max_dim=40)
-    result = run_coursera_recipe(content, style, recipe, extractor=extractor)
+    result = run_recipe(content, style, recipe, extractor=extractor)
     reader = FeatureExtractor(extractor.model, extractor.backbone.with_layers(None, recipe.style_layers))
     start = coursera_start(content / 255.0, 0.25, 272)
     features = reader(unit_to_vgg_input(start))
