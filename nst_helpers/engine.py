@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import math
 import time
-import weakref
 from dataclasses import asdict, dataclass, field, is_dataclass
-from typing import Any, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 
 import numpy as np
 from scipy.optimize import Bounds
@@ -29,6 +28,9 @@ from ._tf import keras, tf
 from .errors import InputError, OptimizationDivergedError
 from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, to_uint8, vgg_deprocess
 from .validate import whole_number
+
+if TYPE_CHECKING:
+    from .model import Backbone
 
 #: The entries of the book's loss: their sum and the three weighted terms.
 LOSS_TERMS = ("total", "style", "content", "tv")
@@ -72,8 +74,8 @@ class TransferResult:
     history: dict[str, list[float]]
     snapshots: list[tuple[int, np.ndarray]]
     seconds: float
-    backbone: Any = None
-    config: Any = None
+    backbone: Backbone | None = None
+    config: Any = None  # the TransferConfig or recipe that made the run
     interrupted: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -125,11 +127,19 @@ class Problem:
         self.pixels = pixels
         start = np.clip(np.asarray(start, np.float32), pixels.lower, pixels.upper).astype(np.float32)
         self.image = tf.Variable(start, name="generated_image")
+        #: The compiled steps of the Keras methods run on this problem (each keeps its optimiser's state).
+        self.steps: dict[KerasOptimizer, Callable] = {}
 
     def loss_terms(self, image: tf.Tensor) -> dict[str, tf.Tensor]:
         """The loss of ``image`` as a mapping with a ``"total"`` entry."""
         value = self.loss(image)
-        return dict(value) if isinstance(value, Mapping) else {"total": value}
+        if not isinstance(value, Mapping):
+            return {"total": value}
+        if "total" not in value:
+            raise InputError(
+                f"The loss returned the terms {sorted(value)}; it must have a 'total' entry or be a scalar."
+            )
+        return dict(value)
 
     def clip(self, image: tf.Tensor) -> tf.Tensor:
         return tf.clip_by_value(image, self.pixels.lower, self.pixels.upper)
@@ -139,6 +149,12 @@ class Method(Protocol):
     """An optimiser the engine can run: it evaluates the loss up to ``budget`` times, reporting each evaluation."""
 
     name: str
+    #: What to say when the loss becomes NaN or infinite.
+    divergence_hint: str
+
+    def settings(self) -> list:
+        """The method's class and settings as plain data (for results and run-cache keys)."""
+        ...
 
     def minimize(self, problem: Problem, budget: int, on_evaluation: OnEvaluation) -> None: ...
 
@@ -160,7 +176,9 @@ class KerasOptimizer:
         self.template = optimizer
         self.jit_compile = jit_compile
         self.name = type(optimizer).__name__
-        self._steps: weakref.WeakKeyDictionary[Problem, Callable] = weakref.WeakKeyDictionary()
+        rate = optimizer.get_config().get("learning_rate")
+        rate = f" (now {rate:g})" if isinstance(rate, (int, float)) else ""
+        self.divergence_hint = f"Lower the learning rate{rate} or the loss weights."
 
     def settings(self) -> list:
         """The optimiser's class and settings, as plain data (for run-cache keys and results)."""
@@ -169,7 +187,7 @@ class KerasOptimizer:
 
     def step(self, problem: Problem) -> Callable[[], tuple[dict[str, tf.Tensor], tf.Tensor]]:
         """The compiled step of ``problem``: returns the loss terms and the image they were evaluated at."""
-        if problem not in self._steps:
+        if self not in problem.steps:
             optimizer = type(self.template).from_config(self.template.get_config())
             image = problem.image
 
@@ -181,8 +199,8 @@ class KerasOptimizer:
                 image.assign(problem.clip(image))
                 return terms, before
 
-            self._steps[problem] = tf.function(train_step, jit_compile=self.jit_compile)
-        return self._steps[problem]
+            problem.steps[self] = tf.function(train_step, jit_compile=self.jit_compile)
+        return problem.steps[self]
 
     def minimize(self, problem: Problem, budget: int, on_evaluation: OnEvaluation) -> None:
         step = self.step(problem)
@@ -207,6 +225,7 @@ class LBFGS:
     """
 
     name = "L-BFGS-B"
+    divergence_hint = "Lower the loss weights."
 
     def __init__(self, history_size: int = 10):
         self.history_size = whole_number("history_size", history_size, 1)
@@ -266,18 +285,18 @@ def minimize(
     callback: Callback | None = None,
     progress: bool = True,
     description: str | None = None,
-    divergence_hint: str = "Lower the learning rate or the loss weights.",
 ) -> TransferResult:
     """Minimise ``problem``'s loss with ``method`` for at most ``steps`` evaluations.
 
     Keeps the history of every loss term, the best image evaluated, ``snapshots`` images spread over the run
     (in RGB), and shows a progress bar. ``callback(evaluation)`` may return True to stop early. A NaN or
-    infinite loss raises :class:`OptimizationDivergedError` with ``divergence_hint``; Ctrl-C stops the run and
+    infinite loss raises :class:`OptimizationDivergedError` with the method's advice; Ctrl-C stops the run and
     returns the best image so far with ``interrupted=True``.
 
     Taught in chapter 06.
     """
     steps = whole_number("steps", steps, 1)
+    snapshots = whole_number("snapshots", snapshots, 0)
     every = max(1, steps // snapshots) if snapshots else 0
     history: dict[str, list[float]] = {}
     frames: list[tuple[int, np.ndarray]] = []
@@ -293,7 +312,7 @@ def minimize(
             raise OptimizationDivergedError(
                 f"The loss became {losses['total']} at step {index}"
                 + (f" ({parts})" if parts else "")
-                + f". {divergence_hint}"
+                + f". {method.divergence_hint}"
             )
         if not history:
             order = sorted(losses, key=lambda k: LOSS_TERMS.index(k) if k in LOSS_TERMS else len(LOSS_TERMS))
@@ -325,5 +344,5 @@ def minimize(
         snapshots=frames,
         seconds=time.perf_counter() - started,
         interrupted=interrupted,
-        extra={"method": method.settings() if hasattr(method, "settings") else method.name},
+        extra={"method": method.settings()},
     )

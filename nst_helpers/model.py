@@ -118,7 +118,6 @@ class FeatureExtractor:
             )
         self.fast_gradients = (fast_gradients or compute_dtype != "float32") and handled
         self._runner = FrozenConvStack(self.model, compute_dtype) if self.fast_gradients else None
-        self._weights_digest: str | None = None
 
     def variant(self, fast_gradients: bool | None = None, compute_dtype: str | None = None) -> "FeatureExtractor":
         """The same backbone and layers, run another way (``None`` keeps this extractor's setting)."""
@@ -136,16 +135,15 @@ class FeatureExtractor:
             content={n: maps[n] for n in self.backbone.content_layers},
         )
 
-    def weights_digest(self) -> str:
-        """SHA-256 of the network's weights (the values themselves, whatever file they came from)."""
-        if self._weights_digest is None:
-            digest = hashlib.sha256()
-            for weight in self.model.weights:
-                value = np.ascontiguousarray(keras.ops.convert_to_numpy(weight))
-                digest.update(f"{weight.path}:{value.dtype}:{value.shape}".encode())
-                digest.update(value.tobytes())
-            self._weights_digest = digest.hexdigest()
-        return self._weights_digest
+    def network_digest(self) -> str:
+        """SHA-256 of the network as it is now: its architecture and its weights' values, whatever file they came
+        from (computed anew on every call, so weights changed in place are seen)."""
+        digest = hashlib.sha256(self.model.to_json().encode())
+        for weight in self.model.weights:
+            value = np.ascontiguousarray(keras.ops.convert_to_numpy(weight))
+            digest.update(f"{weight.path}:{value.dtype}:{value.shape}".encode())
+            digest.update(value.tobytes())
+        return digest.hexdigest()
 
     @property
     def layer_shapes(self) -> dict[str, tuple]:

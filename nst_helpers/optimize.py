@@ -92,7 +92,7 @@ class TransferConfig:
 
 
 class StyleTransfer:
-    """The targets, the weighted loss and the image being optimised of one run (chapter 06). Taught in chapter 06."""
+    """The targets, the weighted loss and the image being optimised of one run. Taught in chapter 06."""
 
     def __init__(
         self,
@@ -178,21 +178,14 @@ class StyleTransfer:
         :class:`~nst_helpers.errors.OptimizationDivergedError`; Ctrl-C stops the loop and returns the best image
         so far with ``interrupted=True``.
         """
-        method = method or self.method
-        hint = (
-            "Lower the loss weights."
-            if method is not self.method
-            else (f"Lower the learning rate (now {self.config.learning_rate}) or the loss weights.")
-        )
         result = minimize(
             self.problem,
-            method,
+            method or self.method,
             self.config.steps,
             snapshots=self.config.snapshots,
             callback=callback,
             progress=progress,
             description=description,
-            divergence_hint=hint,
         )
         result.backbone, result.config = self.extractor.backbone, self.config
         return result

@@ -64,7 +64,7 @@ def run_with_optimizer(
 
     Taught in chapter 07.
     """
-    method = KerasOptimizer(optimizer)
+    method = KerasOptimizer(optimizer, jit_compile=config.jit_compile)
     extractor = extractor or load_feature_extractor("auto")
     keras.utils.set_random_seed(config.seed)
     return StyleTransfer(extractor, content, style, config).run(

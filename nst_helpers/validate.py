@@ -14,6 +14,8 @@ from .errors import InputError
 
 def finite_number(name: str, value, positive: bool = False) -> float:
     """``value`` as a float; an :class:`InputError` naming ``name`` unless finite and >= 0 (> 0 if ``positive``)."""
+    if isinstance(value, (str, bytes, bool)):
+        raise InputError(f"{name} must be a number; got {value!r}.")
     try:
         number = float(value)
     except (TypeError, ValueError):

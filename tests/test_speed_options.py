@@ -70,7 +70,7 @@ def test_coarse_to_fine_runs_each_stage_and_ends_at_full_size(extractor, method)
         stage_steps=(3, 3),
         extractor=extractor,
         method=method,
-        on_step=lambda stage, e: seen.append((stage, e.image.shape[1:3])),
+        on_step=lambda stage, e, transfer: seen.append((stage, e.image.shape[1:3])),
         progress=False,
     )
     assert result.image.shape == (48, 64, 3)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
 import inspect
 import io
 import json
@@ -61,17 +62,25 @@ def source_digest() -> str:
     return digest.hexdigest()
 
 
-def _versions() -> dict[str, str]:
+def _versions() -> dict[str, Any]:
+    """The libraries and devices that compute a run (a GPU's arithmetic differs from a CPU's)."""
+    import PIL
     import scipy
 
     from .._tf import keras, tf
 
+    gpus = [
+        tf.config.experimental.get_device_details(g).get("device_name", g.name)
+        for g in tf.config.list_physical_devices("GPU")
+    ]
     return {
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "numpy": np.__version__,
         "scipy": scipy.__version__,
+        "pillow": PIL.__version__,
+        "gpus": gpus,
     }
 
 
@@ -85,11 +94,14 @@ def _canonical(value: Any) -> Any:
     from .._tf import keras
 
     if isinstance(value, FeatureExtractor):
-        spec = value.backbone
+        backbone = {k: v for k, v in dataclasses.asdict(value.backbone).items() if k not in ("label", "note")}
         return {
-            "extractor": [spec.name, spec.content_layers, spec.style_layers, value.fast_gradients, value.compute_dtype],
-            "weights": value.weights_digest(),
+            "extractor": _canonical(backbone),
+            "run": [value.fast_gradients, value.compute_dtype],
+            "network": value.network_digest(),
         }
+    if callable(getattr(value, "settings", None)) and hasattr(value, "minimize"):  # an engine method
+        return {"method": _canonical(value.settings())}
     if isinstance(value, keras.optimizers.Optimizer):
         return {
             "optimizer": type(value).__name__,
@@ -97,9 +109,10 @@ def _canonical(value: Any) -> Any:
         }
     if isinstance(value, (str, os.PathLike)):
         try:
-            return {"image": hashlib.sha256(resolve_image(value).read_bytes()).hexdigest()}
+            path = resolve_image(value)
         except (ImageNotFoundError, InputError):
             return os.fspath(value)
+        return {"image": hashlib.sha256(path.read_bytes()).hexdigest()} if path.is_file() else os.fspath(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {type(value).__name__: _canonical(dataclasses.asdict(value))}
     if isinstance(value, dict):
@@ -118,16 +131,15 @@ def _canonical(value: Any) -> Any:
     )
 
 
-def _function_source(run: Callable) -> str | None:
-    """The source of ``run``'s module when it is not part of nst_helpers (a notebook's function: its own source)."""
-    module = inspect.getmodule(run)
-    if module is not None and module.__name__.split(".")[0] == PACKAGE_NAME:
-        return None
-    try:
-        path = inspect.getsourcefile(run)
-        return Path(path).read_text(encoding="utf-8") if path and Path(path).is_file() else inspect.getsource(run)
-    except (OSError, TypeError):
-        raise TypeError(f"cached() needs the source of {run!r} to key it; define it in a module or a cell.") from None
+def _function_name(run: Callable) -> str:
+    """``run``'s full name; only module-level functions of nst_helpers can be keyed (their source is in the key)."""
+    module, name = getattr(run, "__module__", None) or "", getattr(run, "__qualname__", None) or ""
+    if module.split(".")[0] != PACKAGE_NAME or not inspect.isfunction(run) or "." in name:
+        raise InputError(
+            f"cached() runs functions of nst_helpers only (such as run_style_transfer); got {run!r}. A function "
+            "defined elsewhere may read values that the cache key cannot see: call it without cached()."
+        )
+    return f"{module}.{name}"
 
 
 def cache_key(run: Callable, *args, **kwargs) -> str:
@@ -138,12 +150,11 @@ def cache_key(run: Callable, *args, **kwargs) -> str:
             "(extractor=...): the key must know which network's weights computed the run."
         )
     payload = {
-        "function": f"{run.__module__}.{run.__qualname__}",
+        "function": _function_name(run),
         "args": _canonical(list(args)),
         "kwargs": _canonical({k: v for k, v in sorted(kwargs.items()) if k not in NOT_IN_KEY}),
         "versions": _versions(),
         "package": source_digest(),
-        "function_source": _function_source(run),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
 
@@ -161,7 +172,9 @@ def _encode(result: TransferResult) -> bytes:
         "best_step": result.best_step,
         "seconds": result.seconds,
         "backbone": dataclasses.asdict(result.backbone) if isinstance(result.backbone, Backbone) else None,
-        "config": [type(config).__name__, dataclasses.asdict(config)] if dataclasses.is_dataclass(config) else None,
+        "config": [type(config).__module__, type(config).__qualname__, dataclasses.asdict(config)]
+        if dataclasses.is_dataclass(config)
+        else None,
         "extra": result.extra,
     }
     buffer = io.BytesIO()
@@ -176,7 +189,15 @@ def _encode(result: TransferResult) -> bytes:
     return buffer.getvalue()
 
 
-def _decode(path: Path, arguments: tuple) -> TransferResult:
+def _rebuild(module: str, qualname: str, fields: dict) -> Any:
+    """A dataclass of nst_helpers from its stored fields (lists back to tuples, as the config classes hold them)."""
+    if module.split(".")[0] != PACKAGE_NAME:
+        raise ValueError(f"not a config class of {PACKAGE_NAME}: {module}.{qualname}")
+    cls = getattr(importlib.import_module(module), qualname)
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+
+
+def _decode(path: Path) -> TransferResult:
     with np.load(path, allow_pickle=False) as data:
         meta = json.loads(str(data["meta"]))
         history = {k[len("history_") :]: data[k].tolist() for k in data.files if k.startswith("history_")}
@@ -186,10 +207,8 @@ def _decode(path: Path, arguments: tuple) -> TransferResult:
     if backbone is not None:
         backbone = Backbone(**{k: tuple(v) if isinstance(v, list) else v for k, v in backbone.items()})
     config = None
-    if meta["config"] is not None:  # the call's own config object, when one of the arguments is it
-        kind, fields = meta["config"]
-        matches = (a for a in arguments if type(a).__name__ == kind and dataclasses.is_dataclass(a))
-        config = next((a for a in matches if _canonical(dataclasses.asdict(a)) == _canonical(fields)), fields)
+    if meta["config"] is not None:
+        config = _rebuild(*meta["config"])
     return TransferResult(
         image=image,
         best_loss=meta["best_loss"],
@@ -208,12 +227,18 @@ def prune(folder: Path | None = None, max_bytes: int | None = None) -> list[Path
     folder = folder or run_cache_dir()
     if max_bytes is None:
         max_bytes = int(float(os.environ.get(RUN_CACHE_MAX_MB_ENV, DEFAULT_MAX_MB)) * 2**20)
-    entries = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime)
-    total, removed = sum(p.stat().st_size for p in entries), []
-    for path in entries:
+    entries = []
+    for path in folder.glob("[!.]*.npz"):  # not the temporary files of writers still at work
+        try:
+            info = path.stat()
+        except FileNotFoundError:  # removed meanwhile by another process
+            continue
+        entries.append((info.st_mtime, info.st_size, path))
+    total, removed = sum(size for _, size, _ in entries), []
+    for _, size, path in sorted(entries):
         if total <= max_bytes:
             break
-        total -= path.stat().st_size
+        total -= size
         path.unlink(missing_ok=True)
         removed.append(path)
     return removed
@@ -227,14 +252,14 @@ def cached(run: Callable[..., TransferResult], *args, **kwargs) -> TransferResul
     Taught in chapter 00.
     """
     folder = run_cache_dir()
-    path = folder / f"{run.__name__}-{cache_key(run, *args, **kwargs)}.npz"
-    arguments = (*args, *kwargs.values())
+    key = cache_key(run, *args, **kwargs)
+    path = folder / f"{run.__name__}-{key}.npz"
     if path.is_file():
         try:
-            result = _decode(path, arguments)
+            result = _decode(path)
             os.utime(path)  # recently used: pruned last
             return result
-        except (OSError, ValueError, KeyError, TypeError):
+        except Exception:  # a damaged entry (truncated zip, bad JSON, ...) is computed again
             path.unlink(missing_ok=True)
     result = run(*args, **kwargs)
     if not result.interrupted:

@@ -49,15 +49,16 @@ def run_coarse_to_fine(
     extractor: FeatureExtractor | None = None,
     backbone: str = "auto",
     method: Method | None = None,
-    on_step: Callable[[int, Evaluation], bool | None] | None = None,
+    on_step: Callable[[int, Evaluation, StyleTransfer], bool | None] | None = None,
     progress: bool = True,
 ) -> TransferResult:
     """Adam (or ``method``, e.g. :class:`~nst_helpers.engine.LBFGS`) at each of the sizes ``config.max_dim * scale``.
 
     Each stage starts from where the previous one stopped, upscaled. ``stage_steps`` gives the steps (L-BFGS:
     loss evaluations) per stage (default: ``config.steps`` split equally). ``content`` and ``style`` are loaded
-    at each stage's size from the original files (or arrays). ``on_step(stage, evaluation)`` is called after
-    every step; returning True ends that stage. The result has the history of all stages one after the other
+    at each stage's size from the original files (or arrays). ``on_step(stage, evaluation, transfer)`` is called
+    after every step, with the stage's :class:`StyleTransfer` (whose ``image`` holds where a Keras method's next
+    step starts); returning True ends that stage. The result has the history of all stages one after the other
     and ``extra["stages"]``: (max_dim, steps, seconds) per stage.
 
     Taught in chapter 07.
@@ -79,7 +80,7 @@ def run_coarse_to_fine(
         start = None if image is None else upscale(image, content_rgb.shape[1], content_rgb.shape[2])
         stage_started = time.perf_counter()
         transfer = StyleTransfer(extractor, content_rgb, image_batch(style, size), stage_config, start=start)
-        callback = None if on_step is None else (lambda evaluation, i=index: on_step(i, evaluation))
+        callback = None if on_step is None else (lambda e, i=index, t=transfer: on_step(i, e, t))
         result = transfer.run(
             callback=callback,
             progress=progress,

@@ -22,7 +22,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .._tf import keras, tf
-from ..engine import LBFGS, Evaluation, Method
+from ..engine import LBFGS, Evaluation, Method, TransferResult
 from ..images import load_image, vgg_deprocess
 from ..model import load_feature_extractor
 from ..optimize import StyleTransfer, TransferConfig
@@ -102,7 +102,7 @@ class AdamVariant:
     jit_compile: bool = False
     full_length = True
 
-    def run(self, trial: Trial) -> None:
+    def run(self, trial: Trial) -> TransferResult:
         config = TransferConfig(
             max_dim=trial.size, steps=trial.steps, snapshots=0, precision=self.precision, jit_compile=self.jit_compile
         )
@@ -120,7 +120,7 @@ class AdamVariant:
             started[0] = trial.clock.now()
             return stop
 
-        transfer.run(callback=on_evaluation, progress=False)
+        return transfer.run(callback=on_evaluation, progress=False)
 
 
 @dataclass(frozen=True)
@@ -130,37 +130,37 @@ class LBFGSMethod:
     name: str = "lbfgs"
     full_length = False
 
-    def run(self, trial: Trial) -> None:
+    def run(self, trial: Trial) -> TransferResult:
         def on_evaluation(evaluation: Evaluation) -> bool:
             trial.evaluations += 1
             return trial.record(trial.clock.now(), evaluation.losses["total"], evaluation.image)
 
         transfer = StyleTransfer(trial.extractor, trial.content, trial.style, trial.base)
-        transfer.run(callback=on_evaluation, progress=False, method=LBFGS())
+        return transfer.run(callback=on_evaluation, progress=False, method=LBFGS())
 
 
 @dataclass(frozen=True)
 class CoarseToFine:
     """Stages at S/4, S/2 and S (Adam, or L-BFGS with ``lbfgs``); measured at the end of each coarse stage and
-    after every full-size step, until L_ref."""
+    after every full-size step, until L_ref. Adam's image is measured after its step (where the next step, or
+    the next stage, starts); L-BFGS's is the point it evaluated."""
 
     name: str
     lbfgs: bool = False
     full_length = False
 
-    def run(self, trial: Trial) -> None:
+    def run(self, trial: Trial) -> TransferResult:
         coarse = trial.opts["coarse_evals"] if self.lbfgs else trial.opts["coarse_steps"]
 
-        def on_step(stage: int, evaluation: Evaluation) -> bool:
+        def on_step(stage: int, evaluation: Evaluation, transfer: StyleTransfer) -> bool:
             trial.evaluations += 1
-            if stage == 2:
-                return trial.measure(evaluation.image)
-            if evaluation.step == coarse[stage] - 1:
-                trial.measure(evaluation.image)
-            return False
+            if stage < 2 and evaluation.step != coarse[stage] - 1:
+                return False
+            stop = trial.measure(evaluation.image if self.lbfgs else transfer.image.numpy())
+            return stop and stage == 2
 
         method: Method | None = LBFGS() if self.lbfgs else None
-        run_coarse_to_fine(
+        return run_coarse_to_fine(
             trial.content,
             trial.style,
             trial.base,
@@ -201,7 +201,8 @@ def run_method(name: str, opts: dict, l_ref: float | None, t_budget: float | Non
     if method is None:
         raise ValueError(f"unknown method {name!r}; choose reference or one of {', '.join(METHODS)}")
     trial = Trial(opts, l_ref, t_budget, method.full_length)
-    method.run(trial)
+    if method.run(trial).interrupted:  # Ctrl-C stops the whole comparison, not just this method
+        raise KeyboardInterrupt
     return {
         "name": name,
         "trace": trial.trace,
