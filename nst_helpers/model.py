@@ -84,7 +84,7 @@ class FeatureExtractor:
     """Runs a frozen backbone and returns the feature maps of its style and content layers.
 
     The input is a pre-processed image batch (BGR, ImageNet means subtracted: see ``vgg_preprocess``).
-    With ``fast_gradients`` (the default) the network runs through :class:`~nst_helpers.fastgrad.FrozenConvStack`,
+    With ``fast_gradients`` (the default) the network runs through :class:`~nst_helpers.speed.fastgrad.FrozenConvStack`,
     whose image gradients are cheaper than Keras' automatic ones; the feature maps are the same.
     ``compute_dtype`` ``"bfloat16"`` or ``"float16"`` runs the network in that precision (mixed precision):
     the feature maps come back as ``float32``.

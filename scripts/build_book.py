@@ -3,6 +3,7 @@
     python scripts/build_book.py                 # full mode, all editions
     python scripts/build_book.py --mode quick    # small images, few steps (what the tests build)
     python scripts/build_book.py --editions vi --strict
+    python scripts/build_book.py --mode quick --strict --no-execute   # what make test builds, after nbval
 
 Each edition is an ordinary Jupyter Book build whose root is book/<lang>/: its table of contents and its
 configuration are the _toc.yml and _config.yml Jupyter Book finds from that root (book/<lang>/, or the top-level
@@ -101,12 +102,12 @@ def config_drift(lang: str) -> list[str]:
     ]
 
 
-def edition_output(lang: str, mode: str) -> Path:
+def edition_output(lang: str, mode: str, execute: bool = True) -> Path:
     """The folder Jupyter Book builds the edition in (its _build/ holds html/, .doctrees/ and .jupyter_cache/)."""
-    return BUILD / "editions" / lang / mode
+    return BUILD / "editions" / lang / (mode if execute else f"{mode}-unexecuted")
 
 
-def jupyter_book_command(lang: str, mode: str, strict: bool) -> list[str]:
+def jupyter_book_command(lang: str, mode: str, strict: bool, execute: bool = True) -> list[str]:
     """The jupyter-book command line that builds one edition."""
     command = [
         str(Path(sys.executable).parent / "jupyter-book"),
@@ -117,18 +118,19 @@ def jupyter_book_command(lang: str, mode: str, strict: bool) -> list[str]:
         "--toc",
         str(edition_toc(lang)),
         "--path-output",
-        str(edition_output(lang, mode)),
+        str(edition_output(lang, mode, execute)),
         "--builder",
         "html",
     ]
     return command + (["-W", "-n", "--keep-going"] if strict else [])
 
 
-def build_environment(mode: str) -> dict[str, str]:
-    """The environment of a build: the chapters' mode and the run cache shared by every edition."""
+def build_environment(mode: str, execute: bool = True) -> dict[str, str]:
+    """The environment of a build: the chapters' mode, whether they run, and the run cache shared by every edition."""
     return {
         **os.environ,
         "NST_MODE": mode,
+        "NST_BOOK_EXECUTE": "on" if execute else "off",
         "NST_RUN_CACHE": os.environ.get("NST_RUN_CACHE", str(BUILD / ".nst_runs")),
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -156,12 +158,19 @@ def write_redirects(site: Path, lang: str, pages: list[str]) -> list[Path]:
     return written
 
 
-def build_edition(lang: str, mode: str, strict: bool) -> None:
-    """Build one edition with Jupyter Book and publish it under _build/html/<lang>/."""
+def build_edition(lang: str, mode: str, strict: bool, execute: bool = True) -> None:
+    """Build one edition with Jupyter Book and publish it under _build/html/<lang>/.
+
+    Without ``execute`` the pages are built without running their code, as a check of the sources (syntax,
+    references, warnings); nothing is published.
+    """
     if problems := config_drift(lang):
         sys.exit("The editions' configurations have drifted apart:\n  " + "\n  ".join(problems))
-    print(f"== building the {lang} edition ({mode} mode)", flush=True)
-    subprocess.run(jupyter_book_command(lang, mode, strict), check=True, env=build_environment(mode), cwd=REPO)
+    print(f"== building the {lang} edition ({mode} mode{'' if execute else ', code not run'})", flush=True)
+    command = jupyter_book_command(lang, mode, strict, execute)
+    subprocess.run(command, check=True, env=build_environment(mode, execute), cwd=REPO)
+    if not execute:
+        return
     target = SITE / lang
     if target.exists():
         shutil.rmtree(target)
@@ -195,9 +204,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=("quick", "full"), default="full")
     parser.add_argument("--editions", nargs="+", choices=LANGS, default=list(LANGS))
     parser.add_argument("--strict", action="store_true", help="turn every warning into an error (-W -n --keep-going)")
+    parser.add_argument(
+        "--no-execute", action="store_true", help="check the sources without running the code; publish nothing"
+    )
     args = parser.parse_args(argv)
     for lang in args.editions:
-        build_edition(lang, args.mode, args.strict)
+        build_edition(lang, args.mode, args.strict, execute=not args.no_execute)
+    if args.no_execute:
+        print("The sources of the editions build without warnings (code not run; nothing published).")
+        return 0
     landing = write_landing_page()
     print(f"The book is in {SITE}: open {landing}")
     return 0

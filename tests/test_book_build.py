@@ -179,3 +179,24 @@ def test_switcher_template_is_placed_by_a_theme_option_and_renders_the_links():
     assert '<strong lang="zh">中文</strong>' in html
     assert 'href="../en/06_optimization.html"' in html and 'href="../vi/06_optimization.html"' in html
     assert f'href="{colab}"' in html
+
+
+def test_a_build_without_execution_checks_the_sources_and_publishes_nothing(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(build_book, "BUILD", tmp_path / "_build")
+    monkeypatch.setattr(build_book, "SITE", tmp_path / "_build" / "html")
+    monkeypatch.setattr(build_book.subprocess, "run", lambda command, check, env, cwd: calls.append((command, env)))
+    build_book.build_edition("zh", "quick", strict=True, execute=False)
+    ((command, env),) = calls
+    assert env["NST_BOOK_EXECUTE"] == "off" and command[command.index("--path-output") + 1].endswith("quick-unexecuted")
+    assert not (tmp_path / "_build" / "html").exists()
+
+
+@pytest.mark.parametrize("value, mode", [("off", "off"), ("on", "cache"), ("", "cache")])
+def test_the_extension_turns_execution_off_on_request(monkeypatch, value, mode):
+    import types
+
+    monkeypatch.setenv(nst_book.EXECUTE_ENV, value)
+    config = types.SimpleNamespace(nb_execution_mode="cache")
+    nst_book._execution_switch(None, config)
+    assert config.nb_execution_mode == mode

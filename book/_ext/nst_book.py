@@ -12,6 +12,7 @@ the math renders without any network access; the pages load ``_static/mathjax/te
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from urllib.parse import urlparse
 from nst_helpers.editions import EDITIONS
 
 HERE = Path(__file__).resolve().parent
+EXECUTE_ENV = "NST_BOOK_EXECUTE"
 
 COLAB = "https://colab.research.google.com/github"
 MATHJAX_ENTRY = "mathjax/tex-chtml.js"
@@ -69,6 +71,13 @@ def _add_templates(app, config) -> None:
         config.templates_path.append(str(HERE / "templates"))
 
 
+def _execution_switch(app, config) -> None:
+    """``NST_BOOK_EXECUTE=off`` builds the pages without running their code (the structure check of make test,
+    after nbval has run every notebook); anything else keeps the configuration's execution mode."""
+    if os.environ.get(EXECUTE_ENV, "").strip().lower() == "off":
+        config.nb_execution_mode = "off"
+
+
 def _add_static(app) -> None:
     app.config.html_static_path.append(str(HERE / "static"))
 
@@ -99,6 +108,7 @@ def _copy_mathjax(app, exception) -> None:
 
 def setup(app) -> dict[str, bool]:
     app.connect("config-inited", _add_templates)
+    app.connect("config-inited", _execution_switch)
     app.connect("builder-inited", _add_static)
     app.connect("html-page-context", _page_context)
     app.connect("build-finished", _copy_mathjax)

@@ -3,7 +3,7 @@
 In the notebook, each exercise is followed by a check cell, for example
 ``grading.check_gram_matrix(gram_matrix, lang="en")``: it runs the function on fixed inputs, compares the
 result with the reference, and for a typical mistake says which one, in English, Vietnamese or Chinese.
-The ``nst-grade`` command runs the same checks on a folder of submitted notebooks (see ``grade_cli``).
+The ``nst-grade`` command runs the same checks on a folder of submitted notebooks (see ``nst_helpers.grading.cli``).
 """
 
 from .checks import (
