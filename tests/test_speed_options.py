@@ -107,10 +107,11 @@ def test_memory_estimate_grows_with_pixels_and_a_too_large_image_is_refused(extr
     StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64))
 
 
-def test_time_to_quality_reference_and_a_method(samples):
-    opts = {
+def tiny_comparison(steps: int) -> dict:
+    """Options of a time-to-quality comparison small enough for a test."""
+    return {
         "size": 48,
-        "steps": 4,
+        "steps": steps,
         "eval_every": 2,
         "backbone": "vgg16-hed",
         "content": "turtle",
@@ -118,6 +119,10 @@ def test_time_to_quality_reference_and_a_method(samples):
         "coarse_steps": [2, 2],
         "coarse_evals": [2, 2],
     }
+
+
+def test_time_to_quality_reference_and_a_method(samples):
+    opts = tiny_comparison(steps=4)
     reference = run_method("reference", opts, None, None)
     assert len(reference["trace"]) == 4 and reference["steps"] == 4
     l_ref = reference["best_loss"]
@@ -132,16 +137,7 @@ def test_time_to_quality_reference_and_a_method(samples):
 
 
 def test_full_length_methods_ignore_the_time_budget(samples):
-    opts = {
-        "size": 48,
-        "steps": 3,
-        "eval_every": 2,
-        "backbone": "vgg16-hed",
-        "content": "turtle",
-        "style": "great_wave",
-        "coarse_steps": [2, 2],
-        "coarse_evals": [2, 2],
-    }
+    opts = tiny_comparison(steps=3)
     bf16 = run_method("adam-bf16", opts, l_ref=1.0, t_budget=0.0)
     assert bf16["steps"] == 3 and len(bf16["trace"]) == 2  # evaluated every 2 steps and at the end
     lbfgs = run_method("lbfgs", opts, l_ref=0.0, t_budget=0.0)
