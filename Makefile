@@ -11,10 +11,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: book test lint quick-book fonts clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml grader/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,book]'
+	$(BIN)/python -m pip install -q -e '.[test,book]' -e ./grader
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 

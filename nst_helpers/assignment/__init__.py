@@ -1,9 +1,12 @@
-"""Checks and grading of the chapter 08 assignment.
+"""The chapter 08 assignment on the student's side: exercises, public test inputs, checks and their hints.
 
 In the notebook, each exercise is followed by a check cell, for example
-``grading.check_gram_matrix(gram_matrix, lang="en")``: it runs the function on fixed inputs, compares the
-result with the reference, and for a typical mistake says which one, in English, Vietnamese or Chinese.
-The ``nst-grade`` command runs the same checks on a folder of submitted notebooks (see ``nst_helpers.grading.cli``).
+``assignment.check_gram_matrix(gram_matrix, lang="en")``: it runs the function on the public inputs and
+compares the result with values stored for those inputs; for a typical mistake it says which one, in
+English, Vietnamese or Chinese. The grader that teachers run, ``nst-grade``, is a separate package
+(``grader/`` in the repository) that students do not install: it grades on inputs drawn when it runs.
+
+Chapter: 08.
 """
 
 from .checks import (
@@ -18,10 +21,11 @@ from .checks import (
     evaluate,
 )
 from .examples import SEED, TinyFeatureModel, example_inputs
-from .exercises import EXERCISES, MAX_POINTS, Exercise
+from .exercises import ALLOWED_IMPORTS, EXERCISES, MAX_POINTS, Exercise
 from .messages import LANGS, text
 
 __all__ = [
+    "ALLOWED_IMPORTS",
     "CheckResult",
     "ExerciseFailed",
     "EXERCISES",

@@ -28,3 +28,12 @@ EXERCISES: tuple[Exercise, ...] = (
 )
 BY_KEY: dict[str, Exercise] = {e.key: e for e in EXERCISES}
 MAX_POINTS = sum(e.points for e in EXERCISES)
+
+#: What a graded cell may import from ``nst_helpers``: the set-up, the valid pixel range and these checks.
+#: Anything else of the package (``nst_helpers.losses`` holds the book's own costs) is the exercise's answer
+#: written by someone else: ``nst-grade`` flags it and gives that exercise 0 points.
+ALLOWED_IMPORTS: dict[str, tuple[str, ...]] = {
+    "nst_helpers": ("PREPROCESSED_MIN", "PREPROCESSED_MAX", "assignment"),
+    "nst_helpers.book.notebook": ("setup",),
+    "nst_helpers.assignment": ("*",),
+}

@@ -2,8 +2,9 @@
 
 A check runs these on the same inputs as the student's function; when the student's output equals one of
 them, the hint of that mistake (``messages.MESSAGES[key]``) says what went wrong. Mistakes that end in an
-exception instead of a wrong number are recognised from the error (``ERROR_MISTAKES``). Each exercise has a
-list of (message key, function) pairs, and several functions may share one hint.
+exception instead of a wrong number are recognised from the error (``compare.ERROR_MISTAKES`` of the
+student package). Each exercise has a list of (message key, function) pairs, and several functions may
+share one hint. The values of these on the public inputs are stored for the notebook's checks.
 
 Chapter: 08.
 """
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .._tf import tf
+from nst_helpers._tf import tf
+from nst_helpers.images import PREPROCESSED_MAX, PREPROCESSED_MIN
+
 from . import reference as ref
 
 
@@ -115,8 +118,6 @@ def _train_variant(
     """A train-step factory like the reference, with one thing changed."""
 
     def make(model_outputs, a_C, a_S, optimizer, alpha=10, beta=40, style_layers=()):
-        from ..images import PREPROCESSED_MAX, PREPROCESSED_MIN
-
         lo = PREPROCESSED_MIN if low is None else low
         hi = PREPROCESSED_MAX if high is None else high
         a, b = weights or (alpha, beta)
@@ -159,20 +160,3 @@ VARIANTS: dict[str, list[tuple[str, Callable]]] = {
     "total_cost": TOTAL,
     "train_step": TRAIN,
 }
-
-#: (exercise, words in the error message, mistake): errors that a typical mistake raises.
-ERROR_MISTAKES: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("gram_matrix", ("matrix size-incompatible",), "gram.no_transpose"),
-    ("gram_matrix", ("incompatible shapes",), "gram.no_transpose"),
-    ("style_cost", ("block", "keyerror"), "style.uses_global"),
-    ("train_step", ("block", "keyerror"), "style.uses_global"),
-)
-
-
-def mistake_from_error(exercise: str, error: BaseException) -> str | None:
-    """The mistake an exception points to, if it is a known one."""
-    words = f"{type(error).__name__} {error}".lower()
-    for name, needles, key in ERROR_MISTAKES:
-        if name == exercise and all(n in words for n in needles):
-            return key
-    return None

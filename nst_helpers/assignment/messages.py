@@ -17,6 +17,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "✓ Bài {number} · {function}: đạt mọi phép kiểm tra, {points}/{points} điểm.",
         "zh": "✓ 练习 {number} · {function}：全部测试通过，{points}/{points} 分。",
     },
+    "passed_public": {
+        "en": "✓ Exercise {number} · {function}: passes the public tests ({points} points if the grader's tests, "
+        "on other inputs, pass too).",
+        "vi": "✓ Bài {number} · {function}: đạt các phép kiểm tra công khai ({points} điểm nếu cũng đạt các phép "
+        "kiểm tra của bộ chấm, trên dữ liệu khác).",
+        "zh": "✓ 练习 {number} · {function}：通过公开测试（若评分器在其他输入上的测试也通过，得 {points} 分）。",
+    },
     "failed": {
         "en": "✗ Exercise {number} · {function}: 0/{points} points. {hint}",
         "vi": "✗ Bài {number} · {function}: 0/{points} điểm. {hint}",
@@ -314,6 +321,53 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Sau {steps} bước từ ảnh khởi đầu cố định, giá trị mất mát là {got}; giá trị đúng là {expected}.",
         "zh": "从固定的初始图像出发运行 {steps} 步后，损失为 {got}，正确值为 {expected}。",
     },
+    "scaled": {
+        "en": "Your result is exactly {factor} times the expected value: the normalisation differs. The formula "
+        "is {formula}.",
+        "vi": "Kết quả của bạn đúng bằng {factor} lần giá trị cần có: hệ số chuẩn hoá bị sai. Công thức là {formula}.",
+        "zh": "你的结果恰好是正确值的 {factor} 倍：归一化因子不对。公式是 {formula}。",
+    },
+    "scaled_other": {
+        "en": "Your result is the expected value times a constant ({factor}): check the factors of the formula, "
+        "{formula}.",
+        "vi": "Kết quả của bạn bằng giá trị cần có nhân với một hằng số ({factor}): hãy kiểm tra các hệ số của "
+        "công thức, {formula}.",
+        "zh": "你的结果是正确值乘以一个常数（{factor}）：请检查公式中的系数，{formula}。",
+    },
+    "shape_only_public": {
+        "en": "Right on the public test shape, wrong on inputs of shape {shape} (got {got}, expected {expected}): "
+        "read n_H, n_W and n_C from the tensors instead of writing numbers in the code.",
+        "vi": "Đúng với kích thước của phép kiểm tra công khai nhưng sai với dữ liệu có kích thước {shape} (nhận "
+        "{got}, cần {expected}): hãy lấy n_H, n_W và n_C từ tensor thay vì viết số cố định trong mã.",
+        "zh": "在公开测试的形状上正确，但在形状为 {shape} 的输入上错误（得到 {got}，应为 {expected}）："
+        "请从张量读取 n_H、n_W 和 n_C，不要在代码中写死数字。",
+    },
+    "train.first_cost": {
+        "en": "Already the first cost differs ({got}, expected {expected}), before any update: the targets or the "
+        "cost are wrong (content target a_C, style targets a_S, the weights), not the update.",
+        "vi": "Ngay giá trị mất mát đầu tiên đã khác ({got}, cần {expected}), trước mọi lần cập nhật: sai ở mục "
+        "tiêu hoặc ở hàm mất mát (mục tiêu nội dung a_C, mục tiêu phong cách a_S, các trọng số), không phải ở "
+        "bước cập nhật.",
+        "zh": "第一个损失值就已不同（得到 {got}，应为 {expected}），此时尚未更新：错在目标或损失"
+        "（内容目标 a_C、风格目标 a_S、权重），而不是更新步骤。",
+    },
+    "forbidden": {
+        "en": "0 points: the solution uses code it may not ({reason}). Write the exercise with TensorFlow "
+        "operations; see the list of allowed helpers in the assignment.",
+        "vi": "0 điểm: lời giải dùng mã không được phép ({reason}). Hãy tự viết bài bằng các phép toán của "
+        "TensorFlow; xem danh sách hàm trợ giúp được phép trong bài tập.",
+        "zh": "0 分：答案使用了不允许的代码（{reason}）。请用 TensorFlow 运算自己完成；允许使用的辅助函数见作业说明。",
+    },
+    "protocol": {
+        "en": "The grading process sent back something the grader does not accept ({detail}).",
+        "vi": "Tiến trình chấm gửi về dữ liệu mà bộ chấm không chấp nhận ({detail}).",
+        "zh": "评分进程返回了评分器不接受的数据（{detail}）。",
+    },
+    "not_graded": {
+        "en": "not graded",
+        "vi": "chưa được chấm",
+        "zh": "未评分",
+    },
     # ---- the grader's notes on a submission ------------------------------------------------------
     "cell_syntax": {
         "en": "code cell {cell} has a syntax error (line {line}: {error})",
@@ -349,6 +403,46 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "the grading process stopped unexpectedly (exit code {code}): {detail}",
         "vi": "tiến trình chấm bài dừng bất thường (mã thoát {code}): {detail}",
         "zh": "评分进程意外退出（退出码 {code}）：{detail}",
+    },
+    "malformed": {
+        "en": "the grading process sent back malformed data; the exercises not yet judged get 0 points",
+        "vi": "tiến trình chấm gửi về dữ liệu sai định dạng; các bài chưa được chấm nhận 0 điểm",
+        "zh": "评分进程返回了格式错误的数据；尚未评判的练习记 0 分",
+    },
+    "survivors": {
+        "en": "processes {pids} of this submission could not be stopped",
+        "vi": "không dừng được các tiến trình {pids} của bài nộp này",
+        "zh": "无法终止此提交的进程 {pids}",
+    },
+    "output_truncated": {
+        "en": "the notebook printed too much: the first {kept} bytes were kept, {dropped} more were dropped",
+        "vi": "notebook in ra quá nhiều: giữ lại {kept} byte đầu, bỏ đi {dropped} byte còn lại",
+        "zh": "notebook 输出过多：保留了前 {kept} 字节，其余 {dropped} 字节已丢弃",
+    },
+    "duplicate_id": {
+        "en": "another notebook has the same student id {student}: check which one is whose",
+        "vi": "một notebook khác có cùng mã sinh viên {student}: hãy kiểm tra bài nào của ai",
+        "zh": "另一个 notebook 使用了相同的学号 {student}：请核对各自属于谁",
+    },
+    "feedback_title": {
+        "en": "Assignment feedback: {student}",
+        "vi": "Nhận xét bài tập: {student}",
+        "zh": "作业反馈：{student}",
+    },
+    "feedback_total": {
+        "en": "**Total: {total}/{max_total} points.**",
+        "vi": "**Tổng điểm: {total}/{max_total}.**",
+        "zh": "**总分：{total}/{max_total}。**",
+    },
+    "feedback_columns": {
+        "en": "exercise | function | points | what to fix",
+        "vi": "bài | hàm | điểm | cần sửa gì",
+        "zh": "练习 | 函数 | 得分 | 需要修改之处",
+    },
+    "feedback_notes": {
+        "en": "Notes on running your notebook",
+        "vi": "Ghi chú khi chạy notebook của bạn",
+        "zh": "运行你的 notebook 时的说明",
     },
     "why_lost": {
         "en": "Why points were lost:",

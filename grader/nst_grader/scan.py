@@ -1,0 +1,195 @@
+"""Read a submission without running it: its cells, the student's id and edition, and forbidden imports.
+
+Everything here works on the notebook's JSON and on the syntax tree of its cells, in the grader's process;
+nothing of the submission runs. A solution that reaches for the package's own implementation of an
+exercise (``nst_helpers.losses``, the optimisation modules, the grader) or for code built at run time
+(``exec``, ``__import__``, ``importlib``, ``open``) is flagged, and the exercises whose functions use it
+score 0. What a graded cell may import is ``nst_helpers.assignment.exercises.ALLOWED_IMPORTS``.
+
+Chapter: 08.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nst_helpers.assignment.exercises import ALLOWED_IMPORTS, EXERCISES
+from nst_helpers.assignment.runner import SKIP_TAG, is_check_cell, plain_python
+from nst_helpers.editions import LANGS
+
+ID_FIELD = "STUDENT_ID"
+_SETUP_CALL = re.compile(r"""\bsetup\(\s*["'](\w+)["']""")
+_MAX_ID = 64
+#: Built-in names that build or load code at run time.
+DYNAMIC_NAMES = ("exec", "eval", "compile", "__import__", "open", "globals", "vars", "getattr", "breakpoint")
+#: Modules that load code or reach the package's files by other paths.
+DYNAMIC_MODULES = ("importlib", "imp", "runpy", "pkgutil", "ctypes", "marshal", "inspect", "sys", "builtins")
+
+
+class NotebookError(ValueError):
+    """The file is not a notebook the grader can read."""
+
+
+@dataclass
+class Cell:
+    number: int  # 1-based, counting code cells only (what a teacher counts when reading the notebook)
+    source: str
+    tags: list[str]
+
+
+@dataclass
+class Submission:
+    """What the grader reads from a notebook before running it."""
+
+    cells: list[Cell]
+    student_id: str | None
+    lang: str | None
+    flags: dict[str, list[str]] = field(default_factory=dict)  # exercise key -> reasons
+
+
+def read_notebook(path: Path) -> list[Cell]:
+    """The code cells of a notebook file; :class:`NotebookError` for anything that is not one."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise NotebookError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise NotebookError(f"bad JSON, line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise NotebookError("no list of cells")
+    cells = [c for c in data["cells"] if isinstance(c, dict) and c.get("cell_type") == "code"]
+    result = []
+    for number, cell in enumerate(cells, start=1):
+        source = cell.get("source", "")
+        source = "".join(str(s) for s in source) if isinstance(source, list) else str(source)
+        tags = (cell.get("metadata") or {}).get("tags") or []
+        result.append(Cell(number, source, [str(t) for t in tags] if isinstance(tags, list) else []))
+    return result
+
+
+def _parse(cell: Cell) -> ast.Module | None:
+    try:
+        return ast.parse(plain_python(cell.source)[0])
+    except (SyntaxError, ValueError):
+        return None
+
+
+def student_id(cells: list[Cell]) -> str | None:
+    """The string assigned to ``STUDENT_ID`` in the first code cell, if it is a sensible id."""
+    tree = _parse(cells[0]) if cells else None
+    for node in tree.body if tree else []:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == ID_FIELD for t in node.targets)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            value = re.sub(r"[^\w.@-]+", "_", node.value.value.strip())[:_MAX_ID].strip("_.")
+            return value or None
+    return None
+
+
+def edition(cells: list[Cell]) -> str | None:
+    """The edition the notebook came from, read from its ``setup("vi")`` call."""
+    for cell in cells[:3]:
+        match = _SETUP_CALL.search(cell.source)
+        if match and match.group(1) in LANGS:
+            return match.group(1)
+    return None
+
+
+def _import_bindings(node: ast.AST) -> list[tuple[str, str]]:
+    """(bound name, what it refers to, dotted) for an import statement."""
+    if isinstance(node, ast.Import):
+        return [(a.asname or a.name.split(".")[0], a.name if a.asname else a.name.split(".")[0]) for a in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        return [(a.asname or a.name, f"{node.module}.{a.name}") for a in node.names]
+    return []
+
+
+def forbidden_target(dotted: str) -> bool:
+    """Whether an imported name (``nst_helpers.losses.gram_matrix``) is outside what graded cells may use."""
+    root = dotted.split(".")[0]
+    if root in DYNAMIC_MODULES or root == "nst_grader":
+        return True
+    if root != "nst_helpers" or dotted == "nst_helpers":
+        return False
+    for module, names in ALLOWED_IMPORTS.items():
+        if dotted == module:
+            return False
+        if dotted.startswith(module + "."):
+            rest = dotted[len(module) + 1 :].split(".")[0]
+            if "*" in names or rest in names:
+                return False
+    return True
+
+
+def _imported(node: ast.AST) -> list[str]:
+    """Every module or name an import statement reaches, dotted."""
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names]
+    if isinstance(node, ast.ImportFrom):
+        module = node.module or ""
+        return [f"{module}.{a.name}" for a in node.names]
+    return []
+
+
+def _reasons(tree: ast.AST, tainted: dict[str, str]) -> list[str]:
+    reasons = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            reasons += [f"imports {target}" for target in _imported(node) if forbidden_target(target)]
+        elif isinstance(node, ast.Name) and node.id in tainted:
+            reasons.append(tainted[node.id])
+        elif isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES:
+            reasons.append(f"calls {node.id}")
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "nst_helpers":
+            if forbidden_target(f"nst_helpers.{node.attr}"):
+                reasons.append(f"uses nst_helpers.{node.attr}")
+    return list(dict.fromkeys(reasons))
+
+
+def forbidden_uses(cells: list[Cell]) -> dict[str, list[str]]:
+    """For each exercise whose function (or a function it calls) uses something a graded cell may not, why."""
+    graded = [c for c in cells if SKIP_TAG not in c.tags and not is_check_cell(c.source)]
+    tainted: dict[str, str] = {}  # name bound at top level -> the reason using it is forbidden
+    definitions: dict[str, ast.AST] = {}
+    trees = [t for t in (_parse(c) for c in graded) if t is not None]
+    for tree in trees:
+        for node in tree.body:
+            for name, target in _import_bindings(node):
+                if forbidden_target(target):
+                    tainted[name] = f"uses {target}"
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                definitions[node.name] = node
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    for name in (n.id for n in ast.walk(target) if isinstance(n, ast.Name)):
+                        definitions[name] = node
+    # a function that calls a flagged function is flagged too (until nothing changes)
+    reasons = {name: _reasons(node, tainted) for name, node in definitions.items()}
+    changed = True
+    while changed:
+        changed = False
+        for name, node in definitions.items():
+            for used in {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - {name}:
+                if reasons.get(used) and not set(reasons[used]) <= set(reasons[name]):
+                    reasons[name] = list(dict.fromkeys(reasons[name] + reasons[used]))
+                    changed = True
+    flags = {}
+    for exercise in EXERCISES:
+        found = reasons.get(exercise.function, [])
+        if found:
+            flags[exercise.key] = found
+    return flags
+
+
+def scan(path: Path) -> Submission:
+    """Read ``path``; :class:`NotebookError` when it is not a notebook."""
+    cells = read_notebook(path)
+    return Submission(cells, student_id(cells), edition(cells), forbidden_uses(cells))
