@@ -1,8 +1,8 @@
-"""The chapter 08 assignment: its two versions, the checks and their hints, and the nst-grade batch grader.
+"""The chapter 08 assignment: its two versions, the notebook's public checks, and nst-grade on notebooks.
 
 The expensive part, grading notebooks in child processes, runs in two module-scoped batches that the tests
 share: one of normal submissions (the teacher version, the student version and typical wrong answers),
-and one of broken submissions under a short time limit.
+and one of broken submissions under a short time limit. Attacks on the grader are in test_grader_attacks.py.
 """
 
 from __future__ import annotations
@@ -14,20 +14,33 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
 import make_assignments  # noqa: E402
-from nst_helpers import grading  # noqa: E402
-from nst_helpers.grading import batch, checks, mistakes  # noqa: E402
-from nst_helpers.grading.exercises import BY_KEY, EXERCISES, MAX_POINTS  # noqa: E402
-from nst_helpers.grading.messages import LANGS, MESSAGES, text  # noqa: E402
+from nst_grader import cli as grade_cli  # noqa: E402
+from nst_grader import mistakes, public, reference  # noqa: E402
+from nst_helpers import assignment  # noqa: E402
+from nst_helpers.assignment import checks, compare  # noqa: E402
+from nst_helpers.assignment.exercises import BY_KEY, EXERCISES, MAX_POINTS  # noqa: E402
+from nst_helpers.assignment.messages import LANGS, MESSAGES, text  # noqa: E402
 from submissions import WRONG_ANSWERS, replace_solution, solution_cell  # noqa: E402,F401
 
 LANGS_WITH_SOURCE = make_assignments.source_langs()
 POINTS = {e.key: e.points for e in EXERCISES}
+
+
+def grade(folder: Path, out: Path, *extra: str) -> int:
+    """nst-grade on ``folder``, in this process, quietly."""
+    return grade_cli.main([str(folder), "--out", str(out), "--jobs", "2", "--quiet", *extra])
+
+
+def rows_of(out: Path) -> dict[str, dict]:
+    with open(out / "gradebook.csv", encoding="utf-8-sig", newline="") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
 
 
 # ---- building submissions -----------------------------------------------------------------------------
@@ -65,9 +78,28 @@ def normal_batch(generated, teacher, tmp_path_factory):
     cell = solution_cell(renamed, "total_cost")
     cell.source = cell.source.replace("def total_cost(", "def total_cost_v2(")
     write(renamed, folder / "renamed.ipynb")
+    hard_coded = replace_solution(teacher, "gram_matrix", ["GA = tf.matmul(A[:3], tf.transpose(A[:3]))"])
+    write(hard_coded, folder / "gram_three_channels.ipynb")
+    fixed_shape = replace_solution(
+        teacher,
+        "compute_layer_style_cost",
+        [
+            "GS = gram_matrix(tf.transpose(tf.reshape(a_S, (24, 3))))",
+            "GG = gram_matrix(tf.transpose(tf.reshape(a_G, (24, 3))))",
+            "J_style_layer = tf.reduce_sum(tf.square(GS - GG)) / (4.0 * 9 * 24**2)",
+        ],
+    )
+    write(fixed_shape, folder / "layer_fixed_shape.ipynb")
+    write(
+        replace_solution(teacher, "gram_matrix", ["GA = tf.matmul(A, tf.transpose(A)) / A.shape[0]"]),
+        folder / "gram_over_channels.ipynb",
+    )
     before = digests(folder)
-    results = batch.grade_submissions([folder], jobs=2, timeout=120, lang="en")
-    return folder, before, {r.student: r for r in results}
+    out = tmp_path_factory.mktemp("normal-grades")
+    assert grade(folder, out, "--timeout", "120", "--seed", "11") == 0
+    report = json.loads((out / "gradebook.json").read_text(encoding="utf-8"))
+    results = {entry["student"]: entry for entry in report["submissions"]}
+    return folder, before, results, out
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +130,7 @@ def broken_batch(teacher, tmp_path_factory):
     (folder / "bad_json.ipynb").write_text('{"cells": [{"cell_type": "code", "source": "x = 1"', encoding="utf-8")
     before = digests(folder)
     out = tmp_path_factory.mktemp("gradebook")
-    from nst_helpers.grading import cli as grade_cli
-
-    code = grade_cli.main([str(folder), "--out", str(out), "--jobs", "2", "--timeout", "40", "--quiet"])
+    code = grade(folder, out, "--timeout", "40")
     return folder, before, out, code
 
 
@@ -127,7 +157,7 @@ def test_repository_holds_what_the_generator_makes(generated, lang):
 def test_student_version_has_placeholders_and_tags(generated, lang):
     student = nbformat.read(generated / "notebooks" / lang / "08_assignment.ipynb", as_version=4)
     code = [c for c in student.cells if c.cell_type == "code"]
-    assert f'setup("{lang}")' in code[0].source
+    assert f'setup("{lang}")' in code[0].source and 'STUDENT_ID = ""' in code[0].source
     assert not any(make_assignments.BEGIN in c.source for c in code), "a solution reached the student version"
     placeholders = [c for c in code if "raise NotImplementedError(" in c.source]
     assert len(placeholders) == len(EXERCISES)
@@ -161,7 +191,7 @@ def test_strip_solutions_keeps_indentation():
     ]
 
 
-# ---- the checks, in this process ---------------------------------------------------------------------------
+# ---- the notebook's checks, in this process -------------------------------------------------------------
 def test_every_message_exists_in_every_language():
     for key, versions in MESSAGES.items():
         assert set(versions) == set(LANGS), f"message {key!r} lacks {set(LANGS) - set(versions)}"
@@ -169,112 +199,162 @@ def test_every_message_exists_in_every_language():
     for variants in mistakes.VARIANTS.values():
         for key, _ in variants:
             assert key in MESSAGES, f"mistake {key!r} has no hint"
-    for _, _, key in mistakes.ERROR_MISTAKES:
+    for _, _, key in compare.ERROR_MISTAKES:
         assert key in MESSAGES
+
+
+def test_stored_expected_values_are_current():
+    """expected.json holds what the grader's reference gives on the public inputs (python -m nst_grader.public)."""
+    assert public.main(["--check"]) == 0
+
+
+def test_the_reference_agrees_with_the_books_costs():
+    from nst_helpers import losses
+
+    inputs = assignment.example_inputs("layer_style_cost")
+    a_S, a_G = inputs["a_S"], inputs["a_G"]
+    book = losses.layer_style_loss(a_G, losses.gram_matrix(a_S, "coursera"), "coursera")
+    assert np.isclose(float(reference.compute_layer_style_cost(a_S, a_G)), float(book), rtol=1e-6)
+    content = assignment.example_inputs("content_cost")
+    book = losses.content_loss(content["a_G"], content["a_C"], "coursera")
+    assert np.isclose(float(reference.compute_content_cost(content["a_C"], content["a_G"])), float(book), rtol=1e-6)
 
 
 @pytest.mark.parametrize(
     "exercise, key, variant", [(ex, key, fn) for ex, variants in mistakes.VARIANTS.items() for key, fn in variants]
 )
-def test_each_known_mistake_is_recognised(exercise, key, variant):
-    result = grading.evaluate(exercise, variant, "en")
+def test_each_known_mistake_is_recognised_by_the_public_check(exercise, key, variant):
+    result = assignment.evaluate(exercise, variant, "en")
     assert not result.passed and result.mistake == key, result.line()
 
 
-@pytest.mark.parametrize("exercise", [e.key for e in EXERCISES if e.key != "train_step"])
+@pytest.mark.parametrize("exercise", [e.key for e in EXERCISES])
 def test_reference_passes_and_wrong_answers_fail_in_each_language(exercise):
-    from nst_helpers.grading import reference
-
-    right = reference.HELPERS[BY_KEY[exercise].function]
-    assert grading.evaluate(exercise, right, "en").passed
+    assert assignment.evaluate(exercise, reference.ANSWERS[exercise], "en").passed
     _, variant = mistakes.VARIANTS[exercise][0]
-    lines = {lang: grading.evaluate(exercise, variant, lang).line() for lang in LANGS}
+    lines = {lang: assignment.evaluate(exercise, variant, lang).line() for lang in LANGS}
     assert lines["en"].startswith("✗ Exercise") and lines["vi"].startswith("✗ Bài") and lines["zh"].startswith("✗ 练习")
     assert len(set(lines.values())) == 3
 
 
 def test_check_prints_on_success_and_raises_with_the_hint(capsys):
-    grading.check_total_cost(lambda J_content, J_style, alpha=10, beta=40: alpha * J_content + beta * J_style)
+    assignment.check_total_cost(lambda J_content, J_style, alpha=10, beta=40: alpha * J_content + beta * J_style)
     assert "✓ Exercise 5" in capsys.readouterr().out
-    with pytest.raises(grading.ExerciseFailed) as failure:
-        grading.check_total_cost(lambda J_content, J_style, alpha=10, beta=40: J_content + J_style, lang="zh")
+    with pytest.raises(assignment.ExerciseFailed) as failure:
+        assignment.check_total_cost(lambda J_content, J_style, alpha=10, beta=40: J_content + J_style, lang="zh")
     line = text("failed", "zh", number=5, function="total_cost", points=10, hint=text("total.no_weights", "zh"))
     assert failure.value._render_traceback_() == [f"ExerciseFailed: {line}"]
 
 
-def test_a_check_puts_the_students_helpers_back():
-    namespace: dict = {}
-    exec(
-        "import tensorflow as tf\n"
-        "def gram_matrix(A):\n    raise NotImplementedError()\n"
-        "def compute_layer_style_cost(a_S, a_G):\n"
-        "    _, n_H, n_W, n_C = a_G.shape\n"
-        "    GS = gram_matrix(tf.transpose(tf.reshape(a_S, (n_H * n_W, n_C))))\n"
-        "    GG = gram_matrix(tf.transpose(tf.reshape(a_G, (n_H * n_W, n_C))))\n"
-        "    return tf.reduce_sum(tf.square(GS - GG)) / (4.0 * n_C**2 * (n_H * n_W) ** 2)\n",
-        namespace,
+def test_a_result_off_by_a_simple_factor_is_named():
+    tf = checks.tf
+    result = assignment.evaluate("gram_matrix", lambda A: tf.matmul(A, A, transpose_b=True) / A.shape[0], "en")
+    assert result.mistake == "scaled" and "exactly 1/n_C times" in result.hint, result.hint
+    scaled = assignment.evaluate(
+        "content_cost", lambda a_C, a_G: a_G.shape[3] * reference.compute_content_cost(a_C, a_G), "en"
     )
-    student_gram = namespace["gram_matrix"]
-    assert grading.evaluate("layer_style_cost", namespace["compute_layer_style_cost"]).passed
-    assert namespace["gram_matrix"] is student_gram
-    assert grading.evaluate("gram_matrix", student_gram).mistake == "not_done"
+    assert scaled.mistake == "scaled" and "exactly n_C times" in scaled.hint, scaled.hint
 
 
 def test_other_failures_are_explained():
-    assert grading.evaluate("gram_matrix", 42).mistake == "not_callable"
-    assert grading.evaluate("content_cost", lambda a_C, a_G: None).mistake == "not_a_tensor"
-    assert grading.evaluate("content_cost", lambda a_C, a_G: 1 / 0).hint.startswith(
+    tf = checks.tf
+    assert assignment.evaluate("gram_matrix", 42).mistake == "not_callable"
+    assert assignment.evaluate("content_cost", lambda a_C, a_G: None).mistake == "not_a_tensor"
+    assert assignment.evaluate("content_cost", lambda a_C, a_G: 1 / 0).hint.startswith(
         "Calling it on the test inputs raised ZeroDivisionError"
     )
-    assert grading.evaluate("gram_matrix", lambda A: checks.tf.matmul(A, A)).mistake == "gram.no_transpose"
+    assert assignment.evaluate("gram_matrix", lambda A: tf.matmul(A, A)).mistake == "gram.no_transpose"
     assert (
-        grading.evaluate(
+        assignment.evaluate(
             "total_cost", lambda J_content, J_style, alpha=1, beta=1: alpha * J_content + beta * J_style
         ).mistake
         == "total.defaults"
     )
-    namespace: dict = {}
+    namespace: dict = {"compute_layer_style_cost": reference.compute_layer_style_cost}
     exec(
         "STYLE_LAYERS = [('block1_conv1', 1.0)]\n"
         "def compute_style_cost(a_S, a_G, style_layers=STYLE_LAYERS):\n"
         "    return sum(w * compute_layer_style_cost(a_S[n], a_G[n]) for n, w in STYLE_LAYERS)\n",
         namespace,
     )
-    assert grading.evaluate("style_cost", namespace["compute_style_cost"]).mistake == "style.uses_global"
+    assert assignment.evaluate("style_cost", namespace["compute_style_cost"]).mistake == "style.uses_global"
+
+
+def test_the_students_package_holds_no_answers():
+    """No module of nst_helpers computes the exercises for the checks: the answers are in grader/ only."""
+    package = REPO / "nst_helpers" / "assignment"
+    names = {p.stem for p in package.glob("*.py")}
+    assert not names & {"reference", "mistakes", "batch", "judge"}
+    for path in package.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert "nst_grader" not in source.replace("``nst_grader", "").replace('"nst_grader"', ""), path
+        assert "losses" not in source.replace("nst_helpers.losses", "").replace("``losses", ""), path
 
 
 # ---- nst-grade on notebooks ----------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_teacher_version_scores_full_marks(normal_batch):
-    _, _, results = normal_batch
+    _, _, results, _ = normal_batch
     teacher = results["teacher"]
-    assert teacher.status == "graded" and teacher.total == MAX_POINTS, teacher.to_dict()
+    assert teacher["status"] == "graded" and teacher["total"] == MAX_POINTS, teacher
 
 
 @pytest.mark.slow
 def test_unmodified_student_version_scores_zero(normal_batch):
-    _, _, results = normal_batch
+    _, _, results, _ = normal_batch
     student = results["student"]
-    assert student.status == "graded" and student.total == 0
-    assert {e["mistake"] for e in student.exercises.values()} == {"not_done"}
+    assert student["status"] == "graded" and student["total"] == 0
+    assert {e["mistake"] for e in student["exercises"].values()} == {"not_done"}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name, exercise, hint", [(n, ex, h) for n, _, _, ex, h in WRONG_ANSWERS])
 def test_a_wrong_answer_loses_exactly_its_exercise(normal_batch, name, exercise, hint):
-    _, _, results = normal_batch
+    _, _, results, _ = normal_batch
     graded = results[name]
-    assert graded.total == MAX_POINTS - POINTS[exercise], graded.to_dict()
-    assert graded.exercises[exercise]["mistake"] == hint
-    assert graded.exercises[exercise]["hint"] == text(hint, "en", function=BY_KEY[exercise].function)
+    assert graded["total"] == MAX_POINTS - POINTS[exercise], graded
+    assert graded["exercises"][exercise]["mistake"] == hint
+    assert graded["exercises"][exercise]["hint"] == text(hint, "en", function=BY_KEY[exercise].function)
 
 
 @pytest.mark.slow
 def test_a_renamed_function_gets_zero_with_the_reason(normal_batch):
-    _, _, results = normal_batch
+    _, _, results, _ = normal_batch
     renamed = results["renamed"]
-    assert renamed.total == MAX_POINTS - POINTS["total_cost"]
-    assert renamed.exercises["total_cost"]["hint"] == "function total_cost not found (renamed or deleted?)"
+    assert renamed["total"] == MAX_POINTS - POINTS["total_cost"]
+    assert renamed["exercises"]["total_cost"]["hint"] == "function total_cost not found (renamed or deleted?)"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name, exercise", [("gram_three_channels", "gram_matrix"), ("layer_fixed_shape", "layer_style_cost")]
+)
+def test_a_solution_that_only_fits_the_public_shape_loses_the_points(normal_batch, name, exercise):
+    _, _, results, _ = normal_batch
+    graded = results[name]
+    assert graded["total"] == MAX_POINTS - POINTS[exercise], graded
+    assert graded["exercises"][exercise]["mistake"] in ("shape_only_public", "wrong_shape", "raised"), graded
+
+
+@pytest.mark.slow
+def test_a_gram_matrix_divided_by_n_C_is_named(normal_batch):
+    _, _, results, _ = normal_batch
+    entry = results["gram_over_channels"]["exercises"]["gram_matrix"]
+    assert entry["mistake"] == "scaled" and "exactly 1/n_C times" in entry["hint"], entry
+
+
+@pytest.mark.slow
+def test_the_gradebook_records_the_seed_and_gives_each_student_feedback(normal_batch):
+    _, _, results, out = normal_batch
+    report = json.loads((out / "gradebook.json").read_text(encoding="utf-8"))
+    assert report["settings"]["seed"] == 11
+    assert {p.stem for p in (out / "feedback").glob("*.md")} == set(results)
+    feedback = (out / "feedback" / "content_mean.md").read_text(encoding="utf-8")
+    assert f"**Total: {MAX_POINTS - POINTS['content_cost']}/{MAX_POINTS} points.**" in feedback
+    with open(out / "canvas.csv", encoding="utf-8-sig", newline="") as f:
+        canvas = list(csv.reader(f))
+    assert canvas[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert canvas[1][0] == "Points Possible" and len(canvas) == 2 + len(results)
 
 
 @pytest.mark.slow
@@ -287,8 +367,7 @@ def test_grading_leaves_submissions_untouched(normal_batch, broken_batch):
 def test_broken_submissions_do_not_stop_the_batch(broken_batch):
     folder, _, out, code = broken_batch
     assert code == 0
-    with open(out / "gradebook.csv", encoding="utf-8-sig", newline="") as f:
-        rows = {row["student"]: row for row in csv.DictReader(f)}
+    rows = rows_of(out)
     assert set(rows) == {p.stem for p in folder.glob("*.ipynb")}
     total = {name: int(row["total"]) for name, row in rows.items()}
     assert total["syntax_error"] == MAX_POINTS - POINTS["content_cost"]

@@ -15,6 +15,7 @@ Chapter: 08.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import queue
@@ -147,6 +148,16 @@ def _note(entry: Any, lang: str) -> str | None:
     return text(entry["kind"], lang, **fields)
 
 
+def _pipe() -> tuple[int, int]:
+    """A pipe whose ends are not among fds 0-2 (which the child's stdin and output replace, and which a test
+    runner may have closed, so that os.pipe() would hand them out)."""
+    ends = []
+    for fd in os.pipe():
+        ends.append(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10))
+        os.close(fd)
+    return ends[0], ends[1]
+
+
 class _Replies:
     """Frames from the child, read in a thread; :meth:`next` waits for one until a time."""
 
@@ -179,7 +190,7 @@ class _Replies:
 
 
 def grade_notebook(
-    notebook: Path, student: str, scratch: Path, settings: Settings, slot: int = 0, keep_pids: Callable = set
+    notebook: Path, student: str, scratch: Path, settings: Settings
 ) -> GradedSubmission:
     """Grade one notebook in a contained child process; ``scratch`` is an empty folder of its own."""
     started = time.time()
@@ -192,8 +203,8 @@ def grade_notebook(
         return GradedSubmission(student, str(notebook), "invalid", empty, [note], 0.0, settings.lang, digest)
     lang = submission.lang or settings.lang
     deadline = started + settings.timeout
-    request_r, request_w = os.pipe()
-    reply_r, reply_w = os.pipe()
+    request_r, request_w = _pipe()
+    reply_r, reply_w = _pipe()
     runner = [
         sys.executable,
         "-m",
@@ -211,17 +222,17 @@ def grade_notebook(
     notes: list[str] = []
     exercises: dict[str, dict] = {}
     status = "graded"
-    process = subprocess.Popen(
-        command.argv,
-        cwd=command.cwd,
-        env=command.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        pass_fds=(request_r, reply_w),
-        start_new_session=True,
-    )
-    with _running_lock:
+    with _running_lock:  # no other job's clean-up may run while this child is not yet registered
+        process = subprocess.Popen(
+            command.argv,
+            cwd=command.cwd,
+            env=command.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(request_r, reply_w),
+            start_new_session=True,
+        )
         _running[process.pid] = process
     os.close(request_r)
     os.close(reply_w)
@@ -238,7 +249,8 @@ def grade_notebook(
         except OSError:
             pass
         code = _stop(process, deadline if status == "graded" else time.time() + 1.0)
-        survivors = sandbox.kill_tree(process.pid, command.group, keep=keep_pids())
+        with _running_lock:
+            survivors = sandbox.kill_tree(process.pid, command.group, keep=set(_running))
         process.wait()
         sandbox.remove_cgroup(command.group)
         output.finish()
@@ -363,25 +375,15 @@ def grade_submissions(
     settings.hide_files = tuple(notebooks)
     sandbox.become_subreaper()
     results: list[GradedSubmission | None] = [None] * len(notebooks)
-    slots: queue.Queue = queue.Queue()
-    for slot in range(jobs):
-        slots.put(slot)
-
-    def keep() -> set[int]:
-        with _running_lock:
-            return set(_running)
 
     def one(index: int, scratch: Path) -> GradedSubmission:
-        slot = slots.get()
         try:
-            graded = grade_notebook(notebooks[index], ids[index], scratch, settings, slot, keep)
+            graded = grade_notebook(notebooks[index], ids[index], scratch, settings)
         except Exception as exc:  # a failure of the grader itself must not stop the batch
             note = text("crashed", settings.lang, code="-", detail=f"{type(exc).__name__}: {exc}")
             graded = GradedSubmission(
                 ids[index], str(notebooks[index]), "crashed", _empty_exercises("not_graded", settings.lang), [note]
             )
-        finally:
-            slots.put(slot)
         if index in duplicates:
             graded.notes.append(text("duplicate_id", settings.lang, student=duplicates[index]))
         return graded
@@ -414,9 +416,8 @@ def grade_submissions(
         except KeyboardInterrupt:
             pool.shutdown(wait=False, cancel_futures=True)
             with _running_lock:
-                running = list(_running.values())
-            for process in running:
-                sandbox.kill_tree(process.pid, None)
+                for process in list(_running.values()):
+                    sandbox.kill_tree(process.pid, None)
             raise
         pool.shutdown()
     return [r for r in results if r is not None]
