@@ -1,4 +1,4 @@
-"""Generate the README's table of nst_helpers modules and the chapters that teach them.
+"""Generate the README's table of nst_helpers and nst_grader modules and the chapters that teach them.
 
     python scripts/module_map.py           # rewrite the table in README.md
     python scripts/module_map.py --check   # exit 1 when README.md's table is out of date
@@ -16,6 +16,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "nst_helpers"
+#: The packages in the table, and the folder their module names are counted from.
+PACKAGES = ((PACKAGE, REPO), (REPO / "grader" / "nst_grader", REPO / "grader"))
 README = REPO / "README.md"
 START, END = "<!-- module-map:start -->", "<!-- module-map:end -->"
 _CHAPTERS = re.compile(r"^Chapters?: ([\d, ]+)\.$", re.M)
@@ -24,12 +26,12 @@ _CHAPTERS = re.compile(r"^Chapters?: ([\d, ]+)\.$", re.M)
 def module_rows() -> list[tuple[str, str, str]]:
     """(module, chapters, summary) for every module whose docstring names its chapters."""
     rows = []
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path, base in ((p, base) for package, base in PACKAGES for p in sorted(package.rglob("*.py"))):
         docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
         found = _CHAPTERS.search(docstring)
         if not found:
             continue
-        parts = path.relative_to(REPO).with_suffix("").parts
+        parts = path.relative_to(base).with_suffix("").parts
         module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         summary = " ".join(docstring.split("\n\n")[0].split())
         summary = re.split(r"(?<=\.)\s", summary.replace("``", "`"))[0].rstrip(".")

@@ -46,10 +46,9 @@ def test_every_export_resolves_and_names_its_chapter():
 
 
 def test_the_loop_lives_in_one_engine_module():
-    """GradientTape appears in the engine alone (the assignment's reference solution and its known mistakes,
-    written as a student writes them, aside)."""
+    """GradientTape appears in the engine alone (the grader's reference answer, in grader/, is not the package)."""
     users = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if "GradientTape" in p.read_text()}
-    assert {u for u in users if not u.startswith("grading/")} == {"engine.py"}
+    assert users == {"engine.py"}
 
 
 def test_readme_module_table_is_up_to_date():

@@ -124,12 +124,13 @@ def student_ids(notebooks: list[Path]) -> tuple[list[str], dict[int, str]]:
     fallback = [f"{p.parent.name}/{p.stem}" if stems.count(p.stem) > 1 else p.stem for p in notebooks]
     ids = [w or f for w, f in zip(wanted, fallback)]
     notes: dict[int, str] = {}
+    unique = list(ids)
     for i, student in enumerate(ids):
         same = [j for j, other in enumerate(ids) if other == student]
         if len(same) > 1:
             notes[i] = student
-            ids[i] = f"{student}#{same.index(i) + 1}"
-    return ids, notes
+            unique[i] = f"{student}#{same.index(i) + 1}"
+    return unique, notes
 
 
 def _empty_exercises(key: str, lang: str, **fields: Any) -> dict[str, dict]:
@@ -189,9 +190,7 @@ class _Replies:
         return item
 
 
-def grade_notebook(
-    notebook: Path, student: str, scratch: Path, settings: Settings
-) -> GradedSubmission:
+def grade_notebook(notebook: Path, student: str, scratch: Path, settings: Settings) -> GradedSubmission:
     """Grade one notebook in a contained child process; ``scratch`` is an empty folder of its own."""
     started = time.time()
     digest = sha256_of(notebook)
@@ -385,7 +384,7 @@ def grade_submissions(
                 ids[index], str(notebooks[index]), "crashed", _empty_exercises("not_graded", settings.lang), [note]
             )
         if index in duplicates:
-            graded.notes.append(text("duplicate_id", settings.lang, student=duplicates[index]))
+            graded.notes.append(text("duplicate_id", graded.lang, student=duplicates[index]))
         return graded
 
     import tempfile

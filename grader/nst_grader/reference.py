@@ -3,7 +3,7 @@
 Only ``nst-grade`` uses these, in its own process; they are not part of the ``nst-helpers`` package that
 students install. Each function is self-contained apart from ``tf`` and the functions above it, so its
 source can be sent to the process that runs a submission once the exercise it answers has been graded
-(:func:`helper_source`). ``tests/test_grader.py`` checks them against ``nst_helpers.losses``.
+(:func:`helper_source`). ``tests/test_grading.py`` checks them against ``nst_helpers.losses``.
 
 Chapter: 08.
 """

@@ -254,6 +254,17 @@ def child_environment(home: str) -> dict[str, str]:
     }
 
 
+def grader_paths() -> list[Path]:
+    """What holds answers: the grader's package (its ``grader/`` folder in a clone) and the teacher version."""
+    import nst_grader
+    import nst_helpers
+
+    package = Path(nst_grader.__file__).resolve().parent
+    paths = [package.parent if package.parent.name == "grader" else package]
+    clone = Path(nst_helpers.__file__).resolve().parent.parent
+    return paths + [clone / "assignments" / "teacher"]
+
+
 def _contains(parent: Path, child: Path) -> bool:
     return child == parent or parent in child.parents
 
@@ -267,9 +278,9 @@ def _bwrap_arguments(hide: Iterable[Path], hide_files: Iterable[Path], env: dict
     args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     home = Path.home().resolve()
     if home.is_dir() and home != Path("/"):
-        args += ["--tmpfs", str(home)]
+        args += ["--size", str(TMP_SIZE), "--tmpfs", str(home)]
         args += [a for p in sorted(needed) if _contains(home, p) for a in ("--ro-bind", str(p), str(p))]
-    for path in sorted({p.resolve() for p in hide if p.exists()}):
+    for path in sorted({p.resolve() for p in list(hide) + grader_paths() if p.exists()}):
         if not any(_contains(path, n) for n in needed):
             args += ["--tmpfs", str(path)]
     blocked = [package / name for name in HIDDEN_MODULES] + list(package.rglob("__pycache__"))

@@ -66,9 +66,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "返回结果的形状是 {got}，应为 {expected}。",
     },
     "wrong_value": {
-        "en": "On the fixed test inputs it returned {got}; the expected value is {expected}.",
-        "vi": "Với dữ liệu kiểm tra cố định, hàm trả về {got}; giá trị đúng là {expected}.",
-        "zh": "在固定的测试输入上返回 {got}，正确值为 {expected}。",
+        "en": "On the test inputs it returned {got}; the expected value is {expected}.",
+        "vi": "Với dữ liệu kiểm tra, hàm trả về {got}; giá trị đúng là {expected}.",
+        "zh": "在测试输入上返回 {got}，正确值为 {expected}。",
     },
     "numpy_in_graph": {
         "en": "It gives the right numbers when run eagerly but fails inside a tf.function, because it uses NumPy "
@@ -317,9 +317,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "total_cost(J_content, J_style, alpha, beta)。",
     },
     "train.wrong_value": {
-        "en": "After {steps} steps from the fixed start image the costs were {got}; expected {expected}.",
-        "vi": "Sau {steps} bước từ ảnh khởi đầu cố định, giá trị mất mát là {got}; giá trị đúng là {expected}.",
-        "zh": "从固定的初始图像出发运行 {steps} 步后，损失为 {got}，正确值为 {expected}。",
+        "en": "After {steps} steps from the start image the costs were {got}; expected {expected}.",
+        "vi": "Sau {steps} bước từ ảnh khởi đầu, giá trị mất mát là {got}; giá trị đúng là {expected}.",
+        "zh": "从初始图像出发运行 {steps} 步后，损失为 {got}，正确值为 {expected}。",
     },
     "scaled": {
         "en": "Your result is exactly {factor} times the expected value: the normalisation differs. The formula "
@@ -341,6 +341,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "{got}, cần {expected}): hãy lấy n_H, n_W và n_C từ tensor thay vì viết số cố định trong mã.",
         "zh": "在公开测试的形状上正确，但在形状为 {shape} 的输入上错误（得到 {got}，应为 {expected}）："
         "请从张量读取 n_H、n_W 和 n_C，不要在代码中写死数字。",
+    },
+    "shape_only_public_error": {
+        "en": "Right on the public test shape, but on inputs of shape {shape} it raised {error}: read n_H, n_W and "
+        "n_C from the tensors instead of writing numbers in the code.",
+        "vi": "Đúng với kích thước của phép kiểm tra công khai, nhưng với dữ liệu có kích thước {shape} thì báo lỗi "
+        "{error}: hãy lấy n_H, n_W và n_C từ tensor thay vì viết số cố định trong mã.",
+        "zh": "在公开测试的形状上正确，但在形状为 {shape} 的输入上抛出了 {error}：请从张量读取 n_H、n_W 和 n_C，"
+        "不要在代码中写死数字。",
     },
     "train.first_cost": {
         "en": "Already the first cost differs ({got}, expected {expected}), before any update: the targets or the "
