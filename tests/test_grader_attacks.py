@@ -313,3 +313,25 @@ def test_the_student_id_and_edition_are_read_from_the_first_cell(tmp_path):
     nbformat.write(_with_id(nbformat.read(TEACHER, as_version=4), "s 42/../x"), path)
     submission = scan.scan(path)
     assert submission.student_id == "s_42_.._x" and submission.lang == "en"
+
+
+@pytest.mark.slow
+def test_without_bubblewrap_limits_and_the_clean_up_still_hold(tmp_path):
+    """--sandbox none: a detached process is killed with its submission, a fork loop is bounded, and the
+    gradebook is rewritten from the grader's own records at the end."""
+    teacher = nbformat.read(TEACHER, as_version=4)
+    folder, out = tmp_path / "class", tmp_path / "grades"
+    folder.mkdir()
+    attacks = attack_notebooks(teacher, out)
+    for name in ("detached", "fork_loop"):
+        nbformat.write(attacks[name], folder / f"{name}.ipynb")
+    nbformat.write(_with_id(teacher, "honest"), folder / "honest.ipynb")
+    args = [str(folder), "--out", str(out), "--quiet", "--sandbox", "none", "--timeout", "60", "--seed", "9"]
+    assert grade_cli.main(args) == 0
+    written = (out / "gradebook.csv").read_bytes()
+    time.sleep(DETACHED_DELAY_S + 2)
+    assert (out / "gradebook.csv").read_bytes() == written
+    with open(out / "gradebook.csv", encoding="utf-8-sig", newline="") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    assert int(rows["honest"]["total"]) == MAX_POINTS
+    assert not [pid for pid in sandbox._process_table() if "nst_helpers.assignment.runner" in _cmdline(pid)]
