@@ -276,10 +276,11 @@ def _bwrap_arguments(hide: Iterable[Path], hide_files: Iterable[Path], env: dict
     needed = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), package}
     needed |= {Path(p).resolve() for p in sys.path if p and Path(p).is_dir() and "site-packages" in p}
     args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    home = Path.home().resolve()
-    if home.is_dir() and home != Path("/"):
-        args += ["--size", str(TMP_SIZE), "--tmpfs", str(home)]
-        args += [a for p in sorted(needed) if _contains(home, p) for a in ("--ro-bind", str(p), str(p))]
+    # Private, size-limited /tmp and home; what Python needs is bound back from there (a clone in /tmp ...).
+    broad = [Path("/tmp")] + [h for h in (Path.home().resolve(),) if h.is_dir() and h not in (Path("/"), Path("/tmp"))]
+    for path in broad:
+        args += ["--size", str(TMP_SIZE), "--tmpfs", str(path)]
+    args += [a for n in sorted(needed) if any(_contains(b, n) for b in broad) for a in ("--ro-bind", str(n), str(n))]
     for path in sorted({p.resolve() for p in list(hide) + grader_paths() if p.exists()}):
         if not any(_contains(path, n) for n in needed):
             args += ["--tmpfs", str(path)]
@@ -290,7 +291,7 @@ def _bwrap_arguments(hide: Iterable[Path], hide_files: Iterable[Path], env: dict
         elif path.is_file():
             args += ["--ro-bind", "/dev/null", str(path)]
     args += [a for f in hide_files if Path(f).is_file() for a in ("--ro-bind", "/dev/null", str(Path(f).resolve()))]
-    args += ["--size", str(TMP_SIZE), "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    args += ["--chdir", "/tmp"]
     if as_root:  # no user namespace (it could not read root's files); capabilities dropped instead
         args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
         args += ["--cap-drop", "ALL"]

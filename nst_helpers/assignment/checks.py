@@ -198,6 +198,8 @@ def diagnose_train(
             return key, {}
     if costs.size and not same(costs[:1], expected[0][:1]):
         return "train.first_cost", {"got": show(costs[:1]), "expected": show(expected[0][:1])}
+    if same(costs, expected[0]) and image.shape == expected[1].shape:
+        return "train.wrong_image", {"steps": steps, "difference": f"{float(np.max(np.abs(image - expected[1]))):.4g}"}
     return "train.wrong_value", {"steps": steps, "got": show(costs), "expected": show(expected[0])}
 
 

@@ -21,8 +21,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "✓ Exercise {number} · {function}: passes the public tests ({points} points if the grader's tests, "
         "on other inputs, pass too).",
         "vi": "✓ Bài {number} · {function}: đạt các phép kiểm tra công khai ({points} điểm nếu cũng đạt các phép "
-        "kiểm tra của bộ chấm, trên dữ liệu khác).",
-        "zh": "✓ 练习 {number} · {function}：通过公开测试（若评分器在其他输入上的测试也通过，得 {points} 分）。",
+        "kiểm tra của chương trình chấm trên dữ liệu khác).",
+        "zh": "✓ 练习 {number} · {function}：通过公开测试（若评分程序在其他输入上的测试也通过，得 {points} 分）。",
     },
     "failed": {
         "en": "✗ Exercise {number} · {function}: 0/{points} points. {hint}",
@@ -318,14 +318,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "train.wrong_value": {
         "en": "After {steps} steps from the start image the costs were {got}; expected {expected}.",
-        "vi": "Sau {steps} bước từ ảnh khởi đầu, giá trị mất mát là {got}; giá trị đúng là {expected}.",
-        "zh": "从初始图像出发运行 {steps} 步后，损失为 {got}，正确值为 {expected}。",
+        "vi": "Sau {steps} bước từ ảnh xuất phát, các giá trị mất mát là {got}; giá trị đúng là {expected}.",
+        "zh": "从起始图像出发运行 {steps} 步后，损失为 {got}，正确值为 {expected}。",
     },
     "scaled": {
         "en": "Your result is exactly {factor} times the expected value: the normalisation differs. The formula "
         "is {formula}.",
-        "vi": "Kết quả của bạn đúng bằng {factor} lần giá trị cần có: hệ số chuẩn hoá bị sai. Công thức là {formula}.",
-        "zh": "你的结果恰好是正确值的 {factor} 倍：归一化因子不对。公式是 {formula}。",
+        "vi": "Kết quả của bạn đúng bằng {factor} lần giá trị cần có: cách chuẩn hoá chưa đúng. Công thức là "
+        "{formula}.",
+        "zh": "你的结果恰好是正确值的 {factor} 倍：归一化方式不对。公式是 {formula}。",
     },
     "scaled_other": {
         "en": "Your result is the expected value times a constant ({factor}): check the factors of the formula, "
@@ -337,39 +338,46 @@ MESSAGES: dict[str, dict[str, str]] = {
     "shape_only_public": {
         "en": "Right on the public test shape, wrong on inputs of shape {shape} (got {got}, expected {expected}): "
         "read n_H, n_W and n_C from the tensors instead of writing numbers in the code.",
-        "vi": "Đúng với kích thước của phép kiểm tra công khai nhưng sai với dữ liệu có kích thước {shape} (nhận "
-        "{got}, cần {expected}): hãy lấy n_H, n_W và n_C từ tensor thay vì viết số cố định trong mã.",
+        "vi": "Hàm đúng với kích thước của phép kiểm tra công khai nhưng sai với dữ liệu có kích thước {shape} "
+        "(trả về {got}, cần {expected}): hãy lấy n_H, n_W và n_C từ tensor thay vì viết số cố định trong mã.",
         "zh": "在公开测试的形状上正确，但在形状为 {shape} 的输入上错误（得到 {got}，应为 {expected}）："
-        "请从张量读取 n_H、n_W 和 n_C，不要在代码中写死数字。",
+        "请从张量的形状中读取 n_H、n_W 和 n_C，不要在代码中写死数字。",
     },
     "shape_only_public_error": {
         "en": "Right on the public test shape, but on inputs of shape {shape} it raised {error}: read n_H, n_W and "
         "n_C from the tensors instead of writing numbers in the code.",
-        "vi": "Đúng với kích thước của phép kiểm tra công khai, nhưng với dữ liệu có kích thước {shape} thì báo lỗi "
-        "{error}: hãy lấy n_H, n_W và n_C từ tensor thay vì viết số cố định trong mã.",
-        "zh": "在公开测试的形状上正确，但在形状为 {shape} 的输入上抛出了 {error}：请从张量读取 n_H、n_W 和 n_C，"
-        "不要在代码中写死数字。",
+        "vi": "Hàm đúng với kích thước của phép kiểm tra công khai, nhưng với dữ liệu có kích thước {shape} thì "
+        "báo lỗi {error}: hãy lấy n_H, n_W và n_C từ tensor thay vì viết số cố định trong mã.",
+        "zh": "在公开测试的形状上正确，但在形状为 {shape} 的输入上抛出了 {error}：请从张量的形状中读取 n_H、n_W "
+        "和 n_C，不要在代码中写死数字。",
+    },
+    "train.wrong_image": {
+        "en": "The costs are right, but after {steps} steps the image differs from the expected one (by up to "
+        "{difference}): check the update and the clipping of the image.",
+        "vi": "Các giá trị mất mát đều đúng, nhưng sau {steps} bước ảnh khác với ảnh cần có (chênh lệch tới "
+        "{difference}): hãy kiểm tra bước cập nhật và việc cắt giá trị của ảnh.",
+        "zh": "损失值都正确，但运行 {steps} 步后图像与正确结果不同（最大相差 {difference}）：请检查更新步骤和对图像的裁剪。",
     },
     "train.first_cost": {
         "en": "Already the first cost differs ({got}, expected {expected}), before any update: the targets or the "
         "cost are wrong (content target a_C, style targets a_S, the weights), not the update.",
-        "vi": "Ngay giá trị mất mát đầu tiên đã khác ({got}, cần {expected}), trước mọi lần cập nhật: sai ở mục "
-        "tiêu hoặc ở hàm mất mát (mục tiêu nội dung a_C, mục tiêu phong cách a_S, các trọng số), không phải ở "
-        "bước cập nhật.",
-        "zh": "第一个损失值就已不同（得到 {got}，应为 {expected}），此时尚未更新：错在目标或损失"
-        "（内容目标 a_C、风格目标 a_S、权重），而不是更新步骤。",
+        "vi": "Ngay giá trị mất mát đầu tiên, khi ảnh chưa được cập nhật lần nào, đã sai ({got}, cần {expected}): "
+        "lỗi nằm ở các mục tiêu hoặc ở hàm mất mát (mục tiêu nội dung a_C, mục tiêu phong cách a_S, các trọng "
+        "số), không phải ở bước cập nhật.",
+        "zh": "还没有做任何更新，第一个损失值就已经不对（得到 {got}，应为 {expected}）：错在目标或损失"
+        "（内容目标 a_C、风格目标 a_S、权重），而不在更新步骤。",
     },
     "forbidden": {
         "en": "0 points: the solution uses code it may not ({reason}). Write the exercise with TensorFlow "
         "operations; see the list of allowed helpers in the assignment.",
         "vi": "0 điểm: lời giải dùng mã không được phép ({reason}). Hãy tự viết bài bằng các phép toán của "
-        "TensorFlow; xem danh sách hàm trợ giúp được phép trong bài tập.",
+        "TensorFlow; xem danh sách hàm trợ giúp được phép dùng trong bài tập.",
         "zh": "0 分：答案使用了不允许的代码（{reason}）。请用 TensorFlow 运算自己完成；允许使用的辅助函数见作业说明。",
     },
     "protocol": {
         "en": "The grading process sent back something the grader does not accept ({detail}).",
-        "vi": "Tiến trình chấm gửi về dữ liệu mà bộ chấm không chấp nhận ({detail}).",
-        "zh": "评分进程返回了评分器不接受的数据（{detail}）。",
+        "vi": "Tiến trình chấm gửi về dữ liệu mà chương trình chấm không chấp nhận ({detail}).",
+        "zh": "评分进程返回了评分程序不接受的数据（{detail}）。",
     },
     "not_graded": {
         "en": "not graded",
@@ -450,7 +458,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "feedback_notes": {
         "en": "Notes on running your notebook",
         "vi": "Ghi chú khi chạy notebook của bạn",
-        "zh": "运行你的 notebook 时的说明",
+        "zh": "运行你的 notebook 时的备注",
     },
     "why_lost": {
         "en": "Why points were lost:",
