@@ -202,21 +202,11 @@ class Runner:
                 else:
                     self.namespace[name] = value
 
-    def _as_number_array(self, value: Any) -> Any:
-        import numpy as np
-
-        if value is None or isinstance(value, (str, bytes, dict)):
-            return None
-        try:
-            array = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            return None
-        return array
-
     def _call_case(self, function: Any, case: dict, arrays: dict, index: int, out: dict) -> dict:
         import numpy as np
 
         from .._tf import tf
+        from .compare import as_array
 
         result: dict[str, Any] = {}
         for mode in ("eager", "graph"):
@@ -224,7 +214,7 @@ class Runner:
             try:
                 if "train" in case:
                     costs, image, step = self._train(function, case["train"], arrays)
-                    values = [self._as_number_array(c) for c in costs]
+                    values = [as_array(c) for c in costs]
                     if any(v is None or v.size != 1 for v in values):
                         result[mode] = {"error": "not_a_tensor", "got": repr(costs[0])[:80] if costs else "[]"}
                         continue
@@ -236,7 +226,7 @@ class Runner:
                     args = [self._argument(spec, arrays) for spec in case["args"]]
                     target = function if mode == "eager" else tf.function(function)
                     value = target(*args)
-                    array = self._as_number_array(value)
+                    array = as_array(value)
                     if array is None:
                         result[mode] = {"error": "not_a_tensor", "got": repr(value)[:80]}
                         continue
