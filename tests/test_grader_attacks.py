@@ -32,6 +32,21 @@ TEACHER = REPO / "assignments" / "teacher" / "en" / "08_assignment.ipynb"
 BWRAP = sandbox.bwrap_works()
 needs_bwrap = pytest.mark.skipif(BWRAP is not None, reason=f"bubblewrap is not usable here: {BWRAP}")
 DETACHED_DELAY_S = 4
+STUDENT = REPO / "notebooks" / "en" / "08_assignment.ipynb"
+#: A process that leaves its session and the cgroup if it can, and changes its pid every few milliseconds.
+HOPPER = (
+    "HOPPER_MARK = 1\n"
+    "import os, time\n"
+    "try:\n"
+    "    open('/sys/fs/cgroup/pids/cgroup.procs', 'w').write(str(os.getpid()))\n"
+    "except OSError:\n"
+    "    pass\n"
+    "end = time.time() + 300\n"
+    "while time.time() < end:\n"
+    "    if os.fork():\n"
+    "        os._exit(0)\n"
+    "    time.sleep(0.005)\n"
+)
 
 
 def _copy(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -56,8 +71,10 @@ def _with_id(notebook: nbformat.NotebookNode, student: str) -> nbformat.Notebook
     return notebook
 
 
-def attack_notebooks(teacher: nbformat.NotebookNode, out: Path) -> dict[str, nbformat.NotebookNode]:
-    """Every attack (by file name), each a teacher version with one change."""
+def attack_notebooks(
+    teacher: nbformat.NotebookNode, student: nbformat.NotebookNode, out: Path
+) -> dict[str, nbformat.NotebookNode]:
+    """Every attack (by file name), each a teacher (or student) version with one change."""
     gradebook_csv = out / "gradebook.csv"
     detached = (
         "import os, time\n"
@@ -91,7 +108,39 @@ def attack_notebooks(teacher: nbformat.NotebookNode, out: Path) -> dict[str, nbf
         "import nst_helpers.assignment.checks as checks\n"
         "checks.evaluate = lambda *args, **kwargs: None\n"
     )
+    solution_source = (
+        "import nst_helpers, pathlib\n"
+        "for md in (pathlib.Path(nst_helpers.__file__).resolve().parent.parent / 'assignments').glob('*/08_*.md'):\n"
+        "    blocks = [b.split('```', 1)[0] for b in md.read_text().split('```{code-cell} ipython3')[1:]]\n"
+        "    exec('\\n\\n'.join(b for b in blocks if 'BEGIN SOLUTION' in b), globals())\n"
+        "    break\n"
+    )
+    hang = (
+        "import fcntl, time\n"
+        "from nst_helpers.assignment import wire\n"
+        "args = open('/proc/self/cmdline', 'rb').read().split(b'\\0')\n"
+        "fd = int(args[args.index(b'--request-fd') + 1])\n"
+        "fcntl.fcntl(fd, 1031, 4096)\n"
+        "read, calls = wire.read_frame, []\n"
+        "def read_once(stream, *a, **k):\n"
+        "    calls.append(1)\n"
+        "    if len(calls) > 1:\n"
+        "        while True:\n"
+        "            time.sleep(3600)\n"
+        "    return read(stream, *a, **k)\n"
+        "wire.read_frame = read_once\n"
+    )
+    hopper = (
+        "import os, sys\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    os.execv(sys.executable, [sys.executable, '-c', " + repr(HOPPER) + "])\n"
+    )
     return {
+        "solution_source": _with_cell(student, solution_source),
+        "hang_requests": _with_cell(teacher, hang),
+        "pid_hopper": _with_cell(teacher, hopper),
+        "deep_expression": _with_cell(teacher, "x = " + "+".join(["1"] * 200000), before="gram_matrix"),
         "reference_import": replace_solution(
             teacher, "gram_matrix", ["from nst_grader.reference import gram_matrix as answer", "GA = answer(A)"]
         ),
@@ -135,8 +184,10 @@ def attack_batch(tmp_path_factory):
     teacher = nbformat.read(TEACHER, as_version=4)
     folder = tmp_path_factory.mktemp("attacks")
     out = tmp_path_factory.mktemp("attack-grades")
-    for name, notebook in attack_notebooks(teacher, out).items():
+    for name, notebook in attack_notebooks(teacher, nbformat.read(STUDENT, as_version=4), out).items():
         nbformat.write(notebook, folder / f"{name}.ipynb")
+    deep = "[" * 100000 + "]" * 100000
+    (folder / "deep_json.ipynb").write_text('{"cells": ' + deep + "}", encoding="utf-8")
     nbformat.write(_with_id(teacher, "honest_a"), folder / "08_assignment.ipynb")
     second = folder / "other"
     second.mkdir()
@@ -179,6 +230,10 @@ def test_no_process_of_a_submission_survives(attack_batch):
         pid for pid in sandbox.descendants(me, table) if "nst_helpers" in _cmdline(pid) or "bwrap" in _cmdline(pid)
     ]
     assert not leftovers, [_cmdline(pid) for pid in leftovers]
+
+
+def _hoppers() -> list[int]:
+    return [pid for pid in sandbox._process_table() if "HOPPER_MARK" in _cmdline(pid)]
 
 
 def _cmdline(pid: int) -> str:
@@ -324,8 +379,8 @@ def test_without_bubblewrap_limits_and_the_clean_up_still_hold(tmp_path):
     teacher = nbformat.read(TEACHER, as_version=4)
     folder, out = tmp_path / "class", tmp_path / "grades"
     folder.mkdir()
-    attacks = attack_notebooks(teacher, out)
-    for name in ("detached", "fork_loop"):
+    attacks = attack_notebooks(teacher, nbformat.read(STUDENT, as_version=4), out)
+    for name in ("detached", "fork_loop", "pid_hopper"):
         nbformat.write(attacks[name], folder / f"{name}.ipynb")
     nbformat.write(_with_id(teacher, "honest"), folder / "honest.ipynb")
     args = [str(folder), "--out", str(out), "--quiet", "--sandbox", "none", "--timeout", "60", "--seed", "9"]
@@ -337,3 +392,26 @@ def test_without_bubblewrap_limits_and_the_clean_up_still_hold(tmp_path):
         rows = {r["student"]: r for r in csv.DictReader(f)}
     assert int(rows["honest"]["total"]) == MAX_POINTS
     assert not sandbox.descendants(os.getpid(), sandbox._process_table())
+    assert not _hoppers()
+
+
+@pytest.mark.slow
+def test_reading_the_solutions_from_the_clone_earns_nothing(attack_batch):
+    _, _, _, results = attack_batch
+    graded = results["solution_source"]
+    assert graded["total"] == 0 and set(graded["flags"]) == {e.key for e in EXERCISES}, graded
+
+
+@pytest.mark.slow
+def test_a_child_that_stops_reading_cannot_hang_the_batch(attack_batch):
+    _, _, _, results = attack_batch
+    assert results["hang_requests"]["status"] == "timeout", results["hang_requests"]
+    assert results["hang_requests"]["total"] == POINTS["gram_matrix"]
+
+
+@pytest.mark.slow
+def test_files_that_break_parsers_get_their_own_row(attack_batch):
+    _, _, _, results = attack_batch
+    assert results["deep_json"]["status"] == "invalid"
+    deep = results["deep_expression"]
+    assert deep["total"] == MAX_POINTS and any("syntax error" in n for n in deep["notes"]), deep

@@ -19,6 +19,7 @@ import fcntl
 import hashlib
 import os
 import queue
+import select
 import subprocess
 import sys
 import threading
@@ -118,7 +119,7 @@ def student_ids(notebooks: list[Path]) -> tuple[list[str], dict[int, str]]:
     for path in notebooks:
         try:
             wanted.append(scan.student_id(scan.read_notebook(path)) or "")
-        except (scan.NotebookError, OSError):
+        except Exception:  # whatever is wrong with the file is reported when it is graded
             wanted.append("")
     stems = [p.stem for p in notebooks]
     fallback = [f"{p.parent.name}/{p.stem}" if stems.count(p.stem) > 1 else p.stem for p in notebooks]
@@ -159,6 +160,28 @@ def _pipe() -> tuple[int, int]:
     return ends[0], ends[1]
 
 
+class _Requests:
+    """The pipe to the child, written with a deadline: a child that stops reading cannot block the grader."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def send(self, header: dict, arrays: dict | None, until: float) -> None:
+        """Write one frame before ``until``; ``OSError`` (a ``TimeoutError``) when the child does not read it."""
+        data = memoryview(wire.frame_bytes(header, arrays))
+        while data:
+            left = until - time.time()
+            if left <= 0 or not select.select([], [self.fd], [], left)[1]:
+                raise TimeoutError("the child does not read its requests")
+            try:
+                data = data[os.write(self.fd, data[: 1 << 16]) :]
+            except BlockingIOError:
+                continue
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
 class _Replies:
     """Frames from the child, read in a thread; :meth:`next` waits for one until a time."""
 
@@ -196,8 +219,9 @@ def grade_notebook(notebook: Path, student: str, scratch: Path, settings: Settin
     digest = sha256_of(notebook)
     try:
         submission = scan.scan(notebook)
-    except scan.NotebookError as exc:
-        note = text("invalid_notebook", settings.lang, error=str(exc))
+    except Exception as exc:  # NotebookError, or anything else a crafted file provokes
+        error = str(exc) if isinstance(exc, scan.NotebookError) else type(exc).__name__
+        note = text("invalid_notebook", settings.lang, error=error)
         empty = _empty_exercises("not_graded", settings.lang)
         return GradedSubmission(student, str(notebook), "invalid", empty, [note], 0.0, settings.lang, digest)
     lang = submission.lang or settings.lang
@@ -206,6 +230,7 @@ def grade_notebook(notebook: Path, student: str, scratch: Path, settings: Settin
     reply_r, reply_w = _pipe()
     runner = [
         sys.executable,
+        "-I",  # isolated: nothing in the working folder or the environment changes what Python imports
         "-m",
         "nst_helpers.assignment.runner",
         "--deadline",
@@ -236,7 +261,8 @@ def grade_notebook(notebook: Path, student: str, scratch: Path, settings: Settin
     os.close(request_r)
     os.close(reply_w)
     output = sandbox.OutputCapture(process.stdout)
-    requests = os.fdopen(request_w, "wb")
+    os.set_blocking(request_w, False)
+    requests = _Requests(request_w)
     replies = _Replies(os.fdopen(reply_r, "rb"))
     try:
         status = _converse(submission, settings, lang, deadline, requests, replies, notes, exercises)
@@ -288,7 +314,7 @@ def _converse(
     settings: Settings,
     lang: str,
     deadline: float,
-    requests,
+    requests: _Requests,
     replies: _Replies,
     notes: list[str],
     exercises: dict[str, dict],
@@ -296,7 +322,9 @@ def _converse(
     """Send the cells, then the exercises; judge the replies. Return the status of the submission."""
     cells = [{"number": c.number, "source": c.source, "tags": c.tags} for c in submission.cells]
     try:
-        wire.write_frame(requests, {"cells": cells})
+        requests.send({"cells": cells}, None, deadline)
+    except TimeoutError:
+        return "timeout"
     except OSError:
         return "crashed"
     ready = replies.next(deadline + REPLY_GRACE_S)
@@ -328,7 +356,10 @@ def _converse(
             "time_limit": seconds,
         }
         try:
-            wire.write_frame(requests, request, arrays)
+            requests.send(request, arrays, time.time() + seconds)
+        except TimeoutError:
+            exercises[exercise.key] = exercise_result(exercise.key, lang, "timeout", seconds=round(seconds))
+            return "timeout"
         except OSError:
             return "crashed"
         reply = replies.next(time.time() + seconds + REPLY_GRACE_S)
@@ -339,7 +370,7 @@ def _converse(
             return "crashed" if reply == "closed" else "malformed"
         exercises[exercise.key] = judge(exercise.key, graded_cases[exercise.key], reply[0], reply[1], lang)
     try:
-        wire.write_frame(requests, {"done": True})
+        requests.send({"done": True}, None, time.time() + REPLY_GRACE_S)
     except OSError:
         pass
     return "graded"
@@ -377,6 +408,7 @@ def grade_submissions(
 
     def one(index: int, scratch: Path) -> GradedSubmission:
         try:
+            scratch.mkdir(mode=0o700)  # made when its child starts, not before: no child sees another's
             graded = grade_notebook(notebooks[index], ids[index], scratch, settings)
         except Exception as exc:  # a failure of the grader itself must not stop the batch
             note = text("crashed", settings.lang, code="-", detail=f"{type(exc).__name__}: {exc}")
@@ -402,9 +434,7 @@ def grade_submissions(
                     results[index] = done[key]
                     finished += 1
                     continue
-                scratch = Path(scratch_root) / f"{index:04d}"
-                scratch.mkdir()
-                futures[pool.submit(one, index, scratch)] = index
+                futures[pool.submit(one, index, Path(scratch_root) / f"{index:04d}")] = index
             for future in as_completed(futures):
                 results[futures[future]] = graded = future.result()
                 finished += 1

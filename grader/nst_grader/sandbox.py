@@ -2,12 +2,12 @@
 
 Two levels (``nst-grade --sandbox``):
 
-- ``none``: the child has its own session and process group, resource limits (file size, address space,
-  CPU time, processes; set with util-linux's ``prlimit``), a trimmed environment and a private scratch
-  folder. Python code in the child cannot import the package's own costs (an audit hook). It can still read
-  and write whatever the teacher's account can.
+- ``none``: the child has its own session and process group, a PID namespace of its own where util-linux's
+  ``unshare`` can make one, resource limits (file size, address space, CPU time, processes; set with
+  ``prlimit``), a trimmed environment and a private scratch folder. Python code in the child cannot import
+  the package's own costs (an audit hook). It can still read and write whatever the teacher's account can.
 - ``bwrap`` (the default where ``bwrap`` works): the same, inside bubblewrap: a read-only file system with
-  the grader, the teacher's version, the gradebook folder and the submissions hidden, the package's own
+  the book's clone (all but ``nst_helpers``), the gradebook folder and the submissions hidden, the package's own
   cost modules replaced by empty files, a private size-limited ``/tmp``, no network, and its own PID
   namespace (the grader's processes are invisible, and everything in it dies with it). Run as root, the
   sandbox has no user namespace and drops every capability instead.
@@ -184,7 +184,8 @@ def kill_tree(root: int, group: Path | None, keep: Iterable[int] = ()) -> list[i
     than ``keep``); return the pids still alive afterwards (none, unless something outlived 5 s of tries)."""
     me, keep = os.getpid(), set(keep)
     survivors: set[int] = set()
-    for _ in range(100):
+    quiet = 0  # empty scans in a row: a process that changes its pid by forking is seen in a later one
+    for _ in range(200):
         table = _process_table()
         victims = _cgroup_pids(group) | descendants(root, table)
         victims |= {pid for pid, (_, sid) in table.items() if sid == root}
@@ -193,7 +194,12 @@ def kill_tree(root: int, group: Path | None, keep: Iterable[int] = ()) -> list[i
             victims.add(root)
         victims -= keep | {me}
         if not victims:
-            return []
+            quiet += 1
+            if quiet >= 5:
+                return []
+            time.sleep(0.02)
+            continue
+        quiet = 0
         for pid in victims:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
@@ -275,9 +281,14 @@ def _bwrap_arguments(hide: Iterable[Path], hide_files: Iterable[Path], env: dict
     package = Path(nst_helpers.__file__).resolve().parent
     needed = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), package}
     needed |= {Path(p).resolve() for p in sys.path if p and Path(p).is_dir() and "site-packages" in p}
-    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    # Private, size-limited /tmp and home; what Python needs is bound back from there (a clone in /tmp ...).
+    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", "/dev/shm"]
+    args += ["--proc", "/proc"]
+    # Private, size-limited /tmp and home, and the whole clone of the book (its sources, tests and history
+    # hold the answers); what Python needs is bound back from there (nst_helpers, a virtual environment ...).
     broad = [Path("/tmp")] + [h for h in (Path.home().resolve(),) if h.is_dir() and h not in (Path("/"), Path("/tmp"))]
+    clone = package.parent
+    if (clone / "pyproject.toml").is_file() and "site-packages" not in clone.parts:
+        broad.append(clone)
     for path in broad:
         args += ["--size", str(TMP_SIZE), "--tmpfs", str(path)]
     args += [a for n in sorted(needed) if any(_contains(b, n) for b in broad) for a in ("--ro-bind", str(n), str(n))]
@@ -290,7 +301,13 @@ def _bwrap_arguments(hide: Iterable[Path], hide_files: Iterable[Path], env: dict
             args += ["--tmpfs", str(path)]
         elif path.is_file():
             args += ["--ro-bind", "/dev/null", str(path)]
-    args += [a for f in hide_files if Path(f).is_file() for a in ("--ro-bind", "/dev/null", str(Path(f).resolve()))]
+    # the other submissions: their folders where that hides nothing needed, else each file
+    for folder in sorted({Path(f).resolve().parent for f in hide_files}):
+        if any(_contains(folder, n) for n in needed):
+            files = [Path(f).resolve() for f in hide_files if Path(f).resolve().parent == folder]
+            args += [a for f in files if f.is_file() for a in ("--ro-bind", "/dev/null", str(f))]
+        elif folder.is_dir():
+            args += ["--tmpfs", str(folder)]
     args += ["--chdir", "/tmp"]
     if as_root:  # no user namespace (it could not read root's files); capabilities dropped instead
         args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
@@ -340,7 +357,24 @@ def child_command(
         env = child_environment("/tmp")
         bwrap = _bwrap_arguments(hide, hide_files, env, as_root=root)
         return ChildCommand(prefix + bwrap + runner, env, str(scratch), group)
-    return ChildCommand(prefix + runner, child_environment(str(scratch)), str(scratch), group)
+    return ChildCommand(prefix + pid_namespace() + runner, child_environment(str(scratch)), str(scratch), group)
+
+
+@lru_cache(maxsize=1)
+def pid_namespace() -> list[str]:
+    """For ``--sandbox none``: util-linux's ``unshare`` giving the child a PID namespace of its own, so that
+    all its processes die with it, where that works here; else nothing (the clean-up by scanning remains)."""
+    if shutil.which("unshare") is None:
+        return []
+    command = ["unshare", "--pid", "--fork", "--kill-child"]
+    if os.geteuid() != 0:
+        command[1:1] = ["--user", "--map-root-user"]
+    try:
+        if subprocess.run(command + ["true"], capture_output=True, timeout=20).returncode == 0:
+            return command
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    return []
 
 
 def _user_tasks(uid: int) -> Iterator[int]:

@@ -24,10 +24,14 @@ from nst_helpers.editions import LANGS
 ID_FIELD = "STUDENT_ID"
 _SETUP_CALL = re.compile(r"""\bsetup\(\s*["'](\w+)["']""")
 _MAX_ID = 64
+MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024
 #: Built-in names that build or load code at run time.
 DYNAMIC_NAMES = ("exec", "eval", "compile", "__import__", "open", "globals", "vars", "getattr", "breakpoint")
+#: Of those, the ones that build code: outside functions, only these count (a cell may well open a file).
+CODE_NAMES = ("exec", "eval", "compile", "__import__", "breakpoint")
 #: Modules that load code or reach the package's files by other paths.
-DYNAMIC_MODULES = ("importlib", "imp", "runpy", "pkgutil", "ctypes", "marshal", "inspect", "sys", "builtins")
+CODE_MODULES = ("importlib", "imp", "runpy", "pkgutil", "ctypes", "marshal", "pickle", "types", "builtins")
+DYNAMIC_MODULES = CODE_MODULES + ("inspect", "sys")
 
 
 class NotebookError(ValueError):
@@ -53,12 +57,16 @@ class Submission:
 
 def read_notebook(path: Path) -> list[Cell]:
     """The code cells of a notebook file; :class:`NotebookError` for anything that is not one."""
+    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(f"larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB")
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise NotebookError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise NotebookError(f"bad JSON, line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise NotebookError("JSON nested too deeply") from None
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise NotebookError("no list of cells")
     cells = [c for c in data["cells"] if isinstance(c, dict) and c.get("cell_type") == "code"]
@@ -74,7 +82,7 @@ def read_notebook(path: Path) -> list[Cell]:
 def _parse(cell: Cell) -> ast.Module | None:
     try:
         return ast.parse(plain_python(cell.source)[0])
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # Python could not compile it either
         return None
 
 
@@ -138,14 +146,34 @@ def _imported(node: ast.AST) -> list[str]:
     return []
 
 
-def _reasons(tree: ast.AST, tainted: dict[str, str]) -> list[str]:
+#: What the set-up cell of the template uses outside functions (to install the package on Colab).
+SETUP_USES = ("importlib.util.find_spec", "sys.executable")
+
+
+def _dotted(node: ast.AST) -> str:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return ".".join([node.id] + parts[::-1]) if isinstance(node, ast.Name) else ""
+
+
+def _reasons(tree: ast.AST, tainted: dict[str, str], top_level: bool = False) -> list[str]:
     reasons = []
+    allowed: set[int] = set()
+    if top_level:  # the template's own set-up lines
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and _dotted(node) in SETUP_USES:
+                allowed |= {id(n) for n in ast.walk(node)}
     for node in ast.walk(tree):
+        if id(node) in allowed:
+            continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             reasons += [f"imports {target}" for target in _imported(node) if forbidden_target(target)]
         elif isinstance(node, ast.Name) and node.id in tainted:
-            reasons.append(tainted[node.id])
-        elif isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES:
+            if not (top_level and tainted[node.id].split()[-1].split(".")[0] in ("sys", "inspect")):
+                reasons.append(tainted[node.id])
+        elif isinstance(node, ast.Name) and node.id in (CODE_NAMES if top_level else DYNAMIC_NAMES):
             reasons.append(f"calls {node.id}")
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "nst_helpers":
             if forbidden_target(f"nst_helpers.{node.attr}"):
@@ -183,9 +211,17 @@ def forbidden_uses(cells: list[Cell]) -> dict[str, list[str]]:
                 if reasons.get(used) and not set(reasons[used]) <= set(reasons[name]):
                     reasons[name] = list(dict.fromkeys(reasons[name] + reasons[used]))
                     changed = True
+    # code outside any function (in an if, a try, a loop, an expression) can define the exercises in ways
+    # this reading cannot follow: what it reaches for counts against every exercise
+    loose = []
+    for tree in trees:
+        for node in tree.body:
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+                loose += _reasons(node, tainted, top_level=True)
+    loose = list(dict.fromkeys(loose))
     flags = {}
     for exercise in EXERCISES:
-        found = reasons.get(exercise.function, [])
+        found = list(dict.fromkeys(reasons.get(exercise.function, []) + loose))
         if found:
             flags[exercise.key] = found
     return flags

@@ -139,6 +139,9 @@ class Runner:
             except SyntaxError as exc:
                 notes.append({"kind": "cell_syntax", "cell": number, "line": exc.lineno or 0, "error": str(exc.msg)})
                 continue
+            except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, expressions nested too deeply
+                notes.append({"kind": "cell_syntax", "cell": number, "line": 0, "error": type(exc).__name__})
+                continue
             seconds = min(CELL_SHARE * self.budget, cells_deadline - time.time())
             try:
                 with time_limit(seconds):
@@ -264,13 +267,13 @@ class Runner:
         self.send(header, out)
 
     def serve(self) -> None:
-        first = self.wire.read_frame(self.requests)
+        first = self.wire.read_frame(self.requests, max_header=self.wire.MAX_REQUEST_HEADER)
         if first is None:
             return
         notes = self.run_cells(first[0].get("cells", []))
         self.send({"ready": True, "notes": notes})
         while True:
-            frame = self.wire.read_frame(self.requests)
+            frame = self.wire.read_frame(self.requests, max_header=self.wire.MAX_REQUEST_HEADER)
             if frame is None or frame[0].get("done"):
                 return
             self.answer(*frame)

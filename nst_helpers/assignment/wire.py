@@ -17,7 +17,8 @@ from typing import IO, Any, Mapping
 
 import numpy as np
 
-MAX_HEADER = 256 * 1024
+MAX_HEADER = 256 * 1024  # what the grader reads from a child
+MAX_REQUEST_HEADER = 64 * 1024 * 1024  # what a child reads from the grader (the notebook's cells)
 MAX_PAYLOAD = 64 * 1024 * 1024
 MAX_ELEMENTS = 4_000_000  # all arrays of one frame together
 NUMERIC_KINDS = "fiub"
@@ -73,10 +74,15 @@ def decode_arrays(data: bytes, max_elements: int = MAX_ELEMENTS) -> dict[str, np
     return arrays
 
 
-def write_frame(stream: IO[bytes], header: Mapping[str, Any], arrays: Mapping[str, np.ndarray] | None = None) -> None:
+def frame_bytes(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray] | None = None) -> bytes:
+    """One frame: the header line (with the payload's size) and the archive of ``arrays``."""
     payload = encode_arrays(arrays) if arrays else b""
     line = json.dumps({**header, "payload": len(payload)}, ensure_ascii=True).encode("ascii") + b"\n"
-    stream.write(line + payload)
+    return line + payload
+
+
+def write_frame(stream: IO[bytes], header: Mapping[str, Any], arrays: Mapping[str, np.ndarray] | None = None) -> None:
+    stream.write(frame_bytes(header, arrays))
     stream.flush()
 
 
@@ -92,13 +98,13 @@ def _read_exactly(stream: IO[bytes], count: int) -> bytes:
 
 
 def read_frame(
-    stream: IO[bytes], max_payload: int = MAX_PAYLOAD
+    stream: IO[bytes], max_payload: int = MAX_PAYLOAD, max_header: int = MAX_HEADER
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]] | None:
     """The next frame's header and arrays; ``None`` at the end of the stream."""
-    line = stream.readline(MAX_HEADER + 1)
+    line = stream.readline(max_header + 1)
     if not line:
         return None
-    if len(line) > MAX_HEADER or not line.endswith(b"\n"):
+    if len(line) > max_header or not line.endswith(b"\n"):
         raise WireError("header line too long or cut off")
     try:
         header = json.loads(line)
