@@ -136,7 +136,10 @@ def attack_notebooks(
         "    os.setsid()\n"
         "    os.execv(sys.executable, [sys.executable, '-c', " + repr(HOPPER) + "])\n"
     )
+    reference_file = REPO / "grader" / "nst_grader" / "reference.py"
+    class_body = f"class Boot:\n    exec(open({str(reference_file)!r}).read(), globals())\n"
     return {
+        "class_body_exec": _with_cell(student, class_body),
         "solution_source": _with_cell(student, solution_source),
         "hang_requests": _with_cell(teacher, hang),
         "pid_hopper": _with_cell(teacher, hopper),
@@ -186,6 +189,7 @@ def attack_batch(tmp_path_factory):
     out = tmp_path_factory.mktemp("attack-grades")
     for name, notebook in attack_notebooks(teacher, nbformat.read(STUDENT, as_version=4), out).items():
         nbformat.write(notebook, folder / f"{name}.ipynb")
+    nbformat.write(teacher, os.fsdecode(bytes(folder) + b"/odd_name_\xff.ipynb"))
     deep = "[" * 100000 + "]" * 100000
     (folder / "deep_json.ipynb").write_text('{"cells": ' + deep + "}", encoding="utf-8")
     nbformat.write(_with_id(teacher, "honest_a"), folder / "08_assignment.ipynb")
@@ -396,10 +400,18 @@ def test_without_bubblewrap_limits_and_the_clean_up_still_hold(tmp_path):
 
 
 @pytest.mark.slow
-def test_reading_the_solutions_from_the_clone_earns_nothing(attack_batch):
+@pytest.mark.parametrize("name", ["solution_source", "class_body_exec"])
+def test_running_answers_read_from_files_earns_nothing(attack_batch, name):
     _, _, _, results = attack_batch
-    graded = results["solution_source"]
+    graded = results[name]
     assert graded["total"] == 0 and set(graded["flags"]) == {e.key for e in EXERCISES}, graded
+
+
+@pytest.mark.slow
+def test_a_file_name_that_is_not_utf8_gets_its_row(attack_batch):
+    _, _, _, results = attack_batch
+    odd = [s for s in results.values() if "odd_name_" in s["path"]]
+    assert len(odd) == 1 and odd[0]["total"] == MAX_POINTS and "\\xff" in odd[0]["path"], odd
 
 
 @pytest.mark.slow
@@ -415,3 +427,35 @@ def test_files_that_break_parsers_get_their_own_row(attack_batch):
     assert results["deep_json"]["status"] == "invalid"
     deep = results["deep_expression"]
     assert deep["total"] == MAX_POINTS and any("syntax error" in n for n in deep["notes"]), deep
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "class Boot:\n    exec(open('/r.py').read(), globals())",
+        "@(lambda f: exec(open('/r.py').read(), globals()) or f)\ndef helper():\n    pass",
+        "def helper(_=[__builtins__.exec(open(p).read(), globals()) for p in ['/r.py']]):\n    pass",
+        "getattr(__builtins__, 'ex' + 'ec')(open('/r.py').read(), globals())",
+        "import operator\nrun = operator.attrgetter('exec')",
+        "subclasses = ().__class__.__base__.__subclasses__()",
+        "class Holder:\n    from nst_helpers import losses",
+    ],
+)
+def test_code_that_runs_outside_function_bodies_is_read_too(tmp_path, cell):
+    path = tmp_path / "x.ipynb"
+    nbformat.write(_with_cell(nbformat.read(TEACHER, as_version=4), cell), path)
+    assert set(scan.scan(path).flags) == {e.key for e in EXERCISES}
+
+
+def test_a_long_chain_of_helpers_is_followed_and_too_much_code_refused(tmp_path):
+    chain = (
+        "".join(f"def f{i}():\n    return f{i + 1}()\n" for i in range(3000)) + "def f3000():\n    return eval('1')\n"
+    )
+    teacher = nbformat.read(TEACHER, as_version=4)
+    notebook = replace_solution(_with_cell(teacher, chain, before="gram_matrix"), "gram_matrix", ["GA = f0()"])
+    path = tmp_path / "chain.ipynb"
+    nbformat.write(notebook, path)
+    assert set(scan.scan(path).flags) == {"gram_matrix"}
+    nbformat.write(_with_cell(teacher, "x = 1\n" * (scan.MAX_CODE_CHARS // 6 + 1)), path)
+    with pytest.raises(scan.NotebookError, match="MiB of code"):
+        scan.scan(path)

@@ -58,8 +58,6 @@ class Settings:
     lang: str = "en"
     sandbox_kind: str = "none"  # "bwrap" or "none" (see sandbox.resolve)
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
-    hide: tuple[Path, ...] = ()  # folders a child in bubblewrap must not see (the gradebook's ...)
-    hide_files: tuple[Path, ...] = ()  # files it must not read (the other submissions)
 
 
 @dataclass
@@ -109,6 +107,11 @@ def find_notebooks(paths: list[Path]) -> list[Path]:
     return list(dict.fromkeys(p.resolve() for p in found))
 
 
+def printable_path(path: Path | str) -> str:
+    """A path as text that any file and terminal accept (bytes that are not UTF-8 written as escapes)."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -122,7 +125,7 @@ def student_ids(notebooks: list[Path]) -> tuple[list[str], dict[int, str]]:
         except Exception:  # whatever is wrong with the file is reported when it is graded
             wanted.append("")
     stems = [p.stem for p in notebooks]
-    fallback = [f"{p.parent.name}/{p.stem}" if stems.count(p.stem) > 1 else p.stem for p in notebooks]
+    fallback = [printable_path(f"{p.parent.name}/{p.stem}" if stems.count(p.stem) > 1 else p.stem) for p in notebooks]
     ids = [w or f for w, f in zip(wanted, fallback)]
     notes: dict[int, str] = {}
     unique = list(ids)
@@ -223,7 +226,7 @@ def grade_notebook(notebook: Path, student: str, scratch: Path, settings: Settin
         error = str(exc) if isinstance(exc, scan.NotebookError) else type(exc).__name__
         note = text("invalid_notebook", settings.lang, error=error)
         empty = _empty_exercises("not_graded", settings.lang)
-        return GradedSubmission(student, str(notebook), "invalid", empty, [note], 0.0, settings.lang, digest)
+        return GradedSubmission(student, printable_path(notebook), "invalid", empty, [note], 0.0, settings.lang, digest)
     lang = submission.lang or settings.lang
     deadline = started + settings.timeout
     request_r, request_w = _pipe()
@@ -240,9 +243,7 @@ def grade_notebook(notebook: Path, student: str, scratch: Path, settings: Settin
         "--reply-fd",
         str(reply_w),
     ]
-    command = sandbox.child_command(
-        settings.sandbox_kind, scratch, runner, settings.limits, settings.hide, hide_files=settings.hide_files
-    )
+    command = sandbox.child_command(settings.sandbox_kind, scratch, runner, settings.limits)
     notes: list[str] = []
     exercises: dict[str, dict] = {}
     status = "graded"
@@ -298,7 +299,7 @@ def grade_notebook(notebook: Path, student: str, scratch: Path, settings: Settin
             exercises[exercise.key] = entry
     return GradedSubmission(
         student,
-        str(notebook),
+        printable_path(notebook),
         status,
         exercises,
         notes,
@@ -402,7 +403,6 @@ def grade_submissions(
         raise ValueError(f"timeout must be a positive number of seconds; got {settings.timeout}.")
     notebooks = find_notebooks(paths)
     ids, duplicates = student_ids(notebooks)
-    settings.hide_files = tuple(notebooks)
     sandbox.become_subreaper()
     results: list[GradedSubmission | None] = [None] * len(notebooks)
 
@@ -413,7 +413,11 @@ def grade_submissions(
         except Exception as exc:  # a failure of the grader itself must not stop the batch
             note = text("crashed", settings.lang, code="-", detail=f"{type(exc).__name__}: {exc}")
             graded = GradedSubmission(
-                ids[index], str(notebooks[index]), "crashed", _empty_exercises("not_graded", settings.lang), [note]
+                ids[index],
+                printable_path(notebooks[index]),
+                "crashed",
+                _empty_exercises("not_graded", settings.lang),
+                [note],
             )
         if index in duplicates:
             graded.notes.append(text("duplicate_id", graded.lang, student=duplicates[index]))
@@ -423,13 +427,12 @@ def grade_submissions(
 
     with tempfile.TemporaryDirectory(prefix="nst-grade-") as scratch_root:
         os.chmod(scratch_root, 0o711)
-        settings.hide = tuple(settings.hide) + (Path(scratch_root),)
         pool = ThreadPoolExecutor(jobs)
         try:
             futures = {}
             finished = 0
             for index, notebook in enumerate(notebooks):
-                key = f"{notebook}|{sha256_of(notebook)}"
+                key = f"{printable_path(notebook)}|{sha256_of(notebook)}"
                 if done and key in done:
                     results[index] = done[key]
                     finished += 1

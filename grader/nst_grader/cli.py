@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         seed = args.seed if args.seed is not None else new_seed()
     limits = sandbox.Limits(memory_bytes=int(args.memory_gb * 1024**3), cpu_seconds=int(args.timeout * 4 + 60))
-    settings = Settings(seed, args.timeout, args.lang, kind, limits, hide=(args.out.resolve(),))
+    settings = Settings(seed, args.timeout, args.lang, kind, limits)
     recorded_settings = {"seed": seed, "jobs": args.jobs, "timeout_s": args.timeout, "lang": args.lang, "sandbox": kind}
     journal = args.out / gradebook.JOURNAL
     if not args.resume:

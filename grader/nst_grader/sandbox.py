@@ -6,8 +6,9 @@ Two levels (``nst-grade --sandbox``):
   ``unshare`` can make one, resource limits (file size, address space, CPU time, processes; set with
   ``prlimit``), a trimmed environment and a private scratch folder. Python code in the child cannot import
   the package's own costs (an audit hook). It can still read and write whatever the teacher's account can.
-- ``bwrap`` (the default where ``bwrap`` works): the same, inside bubblewrap: a read-only file system with
-  the book's clone (all but ``nst_helpers``), the gradebook folder and the submissions hidden, the package's own
+- ``bwrap`` (the default where ``bwrap`` works): the same, inside bubblewrap: a file system that holds only
+  the system's programs and libraries, Python and ``nst_helpers``, read-only (no home folders, no clone of
+  the book, no submissions, no gradebook), the package's own
   cost modules replaced by empty files, a private size-limited ``/tmp``, no network, and its own PID
   namespace (the grader's processes are invisible, and everything in it dies with it). Run as root, the
   sandbox has no user namespace and drops every capability instead.
@@ -260,54 +261,50 @@ def child_environment(home: str) -> dict[str, str]:
     }
 
 
-def grader_paths() -> list[Path]:
-    """What holds answers: the grader's package (its ``grader/`` folder in a clone) and the teacher version."""
-    import nst_grader
-    import nst_helpers
-
-    package = Path(nst_grader.__file__).resolve().parent
-    paths = [package.parent if package.parent.name == "grader" else package]
-    clone = Path(nst_helpers.__file__).resolve().parent.parent
-    return paths + [clone / "assignments" / "teacher"]
-
-
 def _contains(parent: Path, child: Path) -> bool:
     return child == parent or parent in child.parents
 
 
-def _bwrap_arguments(hide: Iterable[Path], hide_files: Iterable[Path], env: dict[str, str], as_root: bool) -> list[str]:
+#: What a child in bubblewrap sees of the machine besides Python itself: the system's programs and libraries,
+#: and the few files under /etc that they read. Everything else (home folders, /work, /srv, other clones of
+#: the book, the submissions, the gradebook) is simply absent.
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/sys")
+SYSTEM_FILES = (
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/localtime",
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/nsswitch.conf",
+    "/etc/alternatives",
+    "/etc/fonts",
+)
+
+
+def _bwrap_arguments(env: dict[str, str], as_root: bool) -> list[str]:
     import nst_helpers
 
     package = Path(nst_helpers.__file__).resolve().parent
     needed = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), package}
     needed |= {Path(p).resolve() for p in sys.path if p and Path(p).is_dir() and "site-packages" in p}
-    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", "/dev/shm"]
-    args += ["--proc", "/proc"]
-    # Private, size-limited /tmp and home, and the whole clone of the book (its sources, tests and history
-    # hold the answers); what Python needs is bound back from there (nst_helpers, a virtual environment ...).
-    broad = [Path("/tmp")] + [h for h in (Path.home().resolve(),) if h.is_dir() and h not in (Path("/"), Path("/tmp"))]
-    clone = package.parent
-    if (clone / "pyproject.toml").is_file() and "site-packages" not in clone.parts:
-        broad.append(clone)
-    for path in broad:
-        args += ["--size", str(TMP_SIZE), "--tmpfs", str(path)]
-    args += [a for n in sorted(needed) if any(_contains(b, n) for b in broad) for a in ("--ro-bind", str(n), str(n))]
-    for path in sorted({p.resolve() for p in list(hide) + grader_paths() if p.exists()}):
-        if not any(_contains(path, n) for n in needed):
-            args += ["--tmpfs", str(path)]
+    args = ["bwrap"]
+    args += [a for p in SYSTEM_PATHS + SYSTEM_FILES for a in ("--ro-bind-try", p, p)]
+    args += ["--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", "/dev/shm", "--proc", "/proc"]
+    args += ["--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
+    args += [
+        a
+        for n in sorted(needed)
+        if not any(_contains(Path(p), n) for p in SYSTEM_PATHS)
+        for a in ("--ro-bind", str(n), str(n))
+    ]
+    # inside nst_helpers: the modules that compute what the exercises ask for, and compiled copies of them
     blocked = [package / name for name in HIDDEN_MODULES] + list(package.rglob("__pycache__"))
     for path in blocked:
         if path.is_dir():
             args += ["--tmpfs", str(path)]
         elif path.is_file():
             args += ["--ro-bind", "/dev/null", str(path)]
-    # the other submissions: their folders where that hides nothing needed, else each file
-    for folder in sorted({Path(f).resolve().parent for f in hide_files}):
-        if any(_contains(folder, n) for n in needed):
-            files = [Path(f).resolve() for f in hide_files if Path(f).resolve().parent == folder]
-            args += [a for f in files if f.is_file() for a in ("--ro-bind", "/dev/null", str(f))]
-        elif folder.is_dir():
-            args += ["--tmpfs", str(folder)]
     args += ["--chdir", "/tmp"]
     if as_root:  # no user namespace (it could not read root's files); capabilities dropped instead
         args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
@@ -332,8 +329,6 @@ def child_command(
     scratch: Path,
     runner: list[str],
     limits: Limits,
-    hide: Iterable[Path] = (),
-    hide_files: Iterable[Path] = (),
 ) -> ChildCommand:
     """The command line that runs ``runner`` contained at level ``kind`` (``bwrap`` or ``none``)."""
     root = os.geteuid() == 0
@@ -355,7 +350,7 @@ def child_command(
     ]
     if kind == "bwrap":
         env = child_environment("/tmp")
-        bwrap = _bwrap_arguments(hide, hide_files, env, as_root=root)
+        bwrap = _bwrap_arguments(env, as_root=root)
         return ChildCommand(prefix + bwrap + runner, env, str(scratch), group)
     return ChildCommand(prefix + pid_namespace() + runner, child_environment(str(scratch)), str(scratch), group)
 

@@ -25,12 +25,51 @@ ID_FIELD = "STUDENT_ID"
 _SETUP_CALL = re.compile(r"""\bsetup\(\s*["'](\w+)["']""")
 _MAX_ID = 64
 MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024
+MAX_CODE_CHARS = 2 * 1024 * 1024  # the assignment's code is some 20 kB; reading code takes time linear in it
 #: Built-in names that build or load code at run time.
-DYNAMIC_NAMES = ("exec", "eval", "compile", "__import__", "open", "globals", "vars", "getattr", "breakpoint")
+DYNAMIC_NAMES = (
+    "exec",
+    "eval",
+    "compile",
+    "__import__",
+    "open",
+    "globals",
+    "vars",
+    "locals",
+    "getattr",
+    "setattr",
+    "breakpoint",
+    "__builtins__",
+)
 #: Of those, the ones that build code: outside functions, only these count (a cell may well open a file).
-CODE_NAMES = ("exec", "eval", "compile", "__import__", "breakpoint")
+CODE_NAMES = (
+    "exec",
+    "eval",
+    "compile",
+    "__import__",
+    "breakpoint",
+    "getattr",
+    "globals",
+    "vars",
+    "locals",
+    "setattr",
+    "__builtins__",
+)
 #: Modules that load code or reach the package's files by other paths.
-CODE_MODULES = ("importlib", "imp", "runpy", "pkgutil", "ctypes", "marshal", "pickle", "types", "builtins")
+CODE_MODULES = (
+    "importlib",
+    "imp",
+    "runpy",
+    "pkgutil",
+    "ctypes",
+    "marshal",
+    "pickle",
+    "types",
+    "builtins",
+    "operator",
+    "code",
+    "codeop",
+)
 DYNAMIC_MODULES = CODE_MODULES + ("inspect", "sys")
 
 
@@ -76,6 +115,8 @@ def read_notebook(path: Path) -> list[Cell]:
         source = "".join(str(s) for s in source) if isinstance(source, list) else str(source)
         tags = (cell.get("metadata") or {}).get("tags") or []
         result.append(Cell(number, source, [str(t) for t in tags] if isinstance(tags, list) else []))
+    if sum(len(c.source) for c in result) > MAX_CODE_CHARS:
+        raise NotebookError(f"its code cells hold more than {MAX_CODE_CHARS // 2**20} MiB of code")
     return result
 
 
@@ -178,7 +219,20 @@ def _reasons(tree: ast.AST, tainted: dict[str, str], top_level: bool = False) ->
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "nst_helpers":
             if forbidden_target(f"nst_helpers.{node.attr}"):
                 reasons.append(f"uses nst_helpers.{node.attr}")
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("__") and node.attr.endswith("__"):
+            reasons.append(f"uses .{node.attr}")  # __class__, __subclasses__, __globals__ ...: ways to builtins
     return list(dict.fromkeys(reasons))
+
+
+def _runs_on_definition(node: ast.AST) -> list[ast.AST]:
+    """The parts of a top-level statement that run when the cell runs: all of it, except a function's body
+    (its decorators and default values do run)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        args = node.args
+        return list(node.decorator_list) + list(args.defaults) + [d for d in args.kw_defaults if d is not None]
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return []
+    return [node]  # a class body runs too
 
 
 def forbidden_uses(cells: list[Cell]) -> dict[str, list[str]]:
@@ -199,29 +253,40 @@ def forbidden_uses(cells: list[Cell]) -> dict[str, list[str]]:
                 for target in targets:
                     for name in (n.id for n in ast.walk(target) if isinstance(n, ast.Name)):
                         definitions[name] = node
-    # a function that calls a flagged function is flagged too (until nothing changes); not through another
-    # exercise's function, which the grader replaces by its own while it grades this one
-    reasons = {name: _reasons(node, tainted) for name, node in definitions.items()}
+    # a function is flagged for what it uses and for what the functions it calls use (following the calls
+    # once, through a worklist); not through another exercise's function, which the grader replaces by its
+    # own while it grades this one
+    own = {name: _reasons(node, tainted) for name, node in definitions.items()}
     exercise_functions = {e.function for e in EXERCISES}
-    changed = True
-    while changed:
-        changed = False
-        for name, node in definitions.items():
-            for used in {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - {name} - exercise_functions:
-                if reasons.get(used) and not set(reasons[used]) <= set(reasons[name]):
-                    reasons[name] = list(dict.fromkeys(reasons[name] + reasons[used]))
-                    changed = True
-    # code outside any function (in an if, a try, a loop, an expression) can define the exercises in ways
-    # this reading cannot follow: what it reaches for counts against every exercise
+    callable_names = set(definitions) - exercise_functions
+    calls = {
+        name: ({n.id for n in ast.walk(node) if isinstance(n, ast.Name)} & callable_names) - {name}
+        for name, node in definitions.items()
+    }
+
+    def reached(start: str) -> list[str]:
+        seen, todo, found = {start}, [start], []
+        while todo:
+            name = todo.pop()
+            found += own.get(name, [])
+            for callee in calls.get(name, ()):
+                if callee not in seen:
+                    seen.add(callee)
+                    todo.append(callee)
+        return found
+
+    # code that runs when a cell runs, outside any function body (a statement in an if, a try, a loop, a
+    # class body, a decorator, a default value) can define the exercises in ways this reading cannot follow:
+    # what it reaches for counts against every exercise
     loose = []
     for tree in trees:
         for node in tree.body:
-            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
-                loose += _reasons(node, tainted, top_level=True)
+            for part in _runs_on_definition(node):
+                loose += _reasons(part, tainted, top_level=True)
     loose = list(dict.fromkeys(loose))
     flags = {}
     for exercise in EXERCISES:
-        found = list(dict.fromkeys(reasons.get(exercise.function, []) + loose))
+        found = list(dict.fromkeys(reached(exercise.function) + loose))
         if found:
             flags[exercise.key] = found
     return flags
