@@ -306,7 +306,6 @@ def test_a_fork_loop_is_bounded(attack_batch):
 @needs_bwrap
 def test_in_bubblewrap_other_submissions_and_the_library_costs_are_out_of_reach(attack_batch):
     _, _, _, results = attack_batch
-    assert results["read_others"]["total"] == MAX_POINTS, results["read_others"]["notes"]
     assert not any("read another notebook" in n for n in results["read_others"]["notes"])
 
 
@@ -360,12 +359,12 @@ def test_the_static_scan_flags_what_a_solution_may_not_use(tmp_path):
     path = tmp_path / "t.ipynb"
     nbformat.write(teacher, path)
     assert scan.scan(path).flags == {}
-    aliased = _with_cell(teacher, "from nst_helpers import losses as L", before="gram_matrix")
-    aliased = replace_solution(aliased, "gram_matrix", ["GA = helper(A)"])
-    aliased = _with_cell(aliased, "def helper(A):\n    return L.gram_matrix(A)", before="gram_matrix")
+    helper = "def helper(A):\n    from nst_helpers import losses as L\n    return L.gram_matrix(A)"
+    aliased = replace_solution(teacher, "gram_matrix", ["GA = helper(A)"])
+    aliased = _with_cell(aliased, helper, before="gram_matrix")
     nbformat.write(aliased, path)
     flags = scan.scan(path).flags
-    assert set(flags) >= {"gram_matrix"} and "uses nst_helpers.losses" in flags["gram_matrix"]
+    assert set(flags) == {"gram_matrix"} and "imports nst_helpers.losses" in flags["gram_matrix"], flags
     assert "layer_style_cost" not in flags  # it calls gram_matrix, which the grader replaces by its own
 
 
@@ -417,8 +416,22 @@ def test_a_file_name_that_is_not_utf8_gets_its_row(attack_batch):
 @pytest.mark.slow
 def test_a_child_that_stops_reading_cannot_hang_the_batch(attack_batch):
     _, _, _, results = attack_batch
-    assert results["hang_requests"]["status"] == "timeout", results["hang_requests"]
-    assert results["hang_requests"]["total"] == POINTS["gram_matrix"]
+    # its imports are flagged, so no exercise is sent; the mechanism itself is tested below
+    assert results["hang_requests"]["status"] in ("timeout", "graded"), results["hang_requests"]
+
+
+def test_a_request_the_child_does_not_read_times_out():
+    from nst_grader.batch import _pipe, _Requests
+
+    read_end, write_end = _pipe()
+    os.set_blocking(write_end, False)
+    requests = _Requests(write_end)
+    started = time.time()
+    with pytest.raises(TimeoutError):
+        requests.send({"cells": ["x" * 1024] * 1024}, None, time.time() + 0.5)
+    assert time.time() - started < 5
+    requests.close()
+    os.close(read_end)
 
 
 @pytest.mark.slow
@@ -439,6 +452,10 @@ def test_files_that_break_parsers_get_their_own_row(attack_batch):
         "import operator\nrun = operator.attrgetter('exec')",
         "subclasses = ().__class__.__base__.__subclasses__()",
         "class Holder:\n    from nst_helpers import losses",
+        "import sys\nsys.modules['builtins'].exec('1')",
+        "import pydoc\npydoc.builtins.exec('1')",
+        "import typing\nhints = typing.get_type_hints",
+        "run = np.load('x.npy', allow_pickle=True)",
     ],
 )
 def test_code_that_runs_outside_function_bodies_is_read_too(tmp_path, cell):

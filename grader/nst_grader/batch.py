@@ -279,6 +279,7 @@ def grade_notebook(notebook: Path, student: str, scratch: Path, settings: Settin
             survivors = sandbox.kill_tree(process.pid, command.group, keep=set(_running))
         process.wait()
         sandbox.remove_cgroup(command.group)
+        sandbox.remove_cgroup(command.memory_group)
         output.finish()
     if survivors:
         notes.append(text("survivors", settings.lang, pids=", ".join(map(str, survivors))))

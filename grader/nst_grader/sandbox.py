@@ -13,8 +13,9 @@ Two levels (``nst-grade --sandbox``):
   namespace (the grader's processes are invisible, and everything in it dies with it). Run as root, the
   sandbox has no user namespace and drops every capability instead.
 
-Where a ``pids`` cgroup can be created (the grader runs as root), the child is placed in one: it caps the
-number of processes and lists every process to kill, wherever it moved. In any case the grader is a
+Where cgroups can be created (the grader runs as root), the child is placed in a ``pids`` one, which caps the
+number of processes and lists every process to kill, and a ``memory`` one, which caps the memory of all its
+processes together at the address-space limit. In any case the grader is a
 subreaper, so a process that detaches from the child comes back to the grader and is killed with it
 (:func:`kill_tree`), and the batch checks that nothing survives before it writes the gradebook.
 
@@ -125,6 +126,22 @@ def make_cgroup(processes: int) -> Path | None:
         except OSError:
             with contextlib.suppress(OSError):
                 group.rmdir()
+    return None
+
+
+def make_memory_cgroup(limit: int) -> Path | None:
+    """A new cgroup (v1 ``memory``) capping the memory of all the child's processes together, or ``None``."""
+    root = Path("/sys/fs/cgroup/memory")
+    if not (root / "cgroup.procs").exists():
+        return None
+    group = root / f"nst-grade-{os.getpid()}-{next(_counter)}"
+    try:
+        group.mkdir()
+        (group / "memory.limit_in_bytes").write_text(str(limit))
+        return group
+    except OSError:
+        with contextlib.suppress(OSError):
+            group.rmdir()
     return None
 
 
@@ -322,6 +339,7 @@ class ChildCommand:
     env: dict[str, str]
     cwd: str
     group: Path | None
+    memory_group: Path | None = None
 
 
 def child_command(
@@ -337,8 +355,11 @@ def child_command(
         processes += sum(1 for _ in _user_tasks(os.getuid()))
     prefix: list[str] = []
     group = make_cgroup(limits.processes) if root else None
-    if group is not None:
-        prefix = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', str(group)]
+    memory = make_memory_cgroup(limits.memory_bytes) if root else None
+    groups = [g for g in (group, memory) if g is not None]
+    if groups:
+        join = " && ".join(f'echo $$ > "{g}/cgroup.procs"' for g in groups)
+        prefix = ["sh", "-c", join + ' && exec "$@"', "sh"]
     prefix += [
         "prlimit",
         f"--fsize={limits.file_bytes}",
@@ -351,8 +372,8 @@ def child_command(
     if kind == "bwrap":
         env = child_environment("/tmp")
         bwrap = _bwrap_arguments(env, as_root=root)
-        return ChildCommand(prefix + bwrap + runner, env, str(scratch), group)
-    return ChildCommand(prefix + pid_namespace() + runner, child_environment(str(scratch)), str(scratch), group)
+        return ChildCommand(prefix + bwrap + runner, env, str(scratch), group, memory)
+    return ChildCommand(prefix + pid_namespace() + runner, child_environment(str(scratch)), str(scratch), group, memory)
 
 
 @lru_cache(maxsize=1)

@@ -1,10 +1,12 @@
 """Read a submission without running it: its cells, the student's id and edition, and forbidden imports.
 
 Everything here works on the notebook's JSON and on the syntax tree of its cells, in the grader's process;
-nothing of the submission runs. A solution that reaches for the package's own implementation of an
-exercise (``nst_helpers.losses``, the optimisation modules, the grader) or for code built at run time
-(``exec``, ``__import__``, ``importlib``, ``open``) is flagged, and the exercises whose functions use it
-score 0. What a graded cell may import is ``nst_helpers.assignment.exercises.ALLOWED_IMPORTS``.
+nothing of the submission runs. Graded cells may import only ``tensorflow``, ``keras``, ``numpy``,
+``math`` and the names of ``nst_helpers`` in ``nst_helpers.assignment.exercises.ALLOWED_IMPORTS`` (the set-up
+cell also what the template's imports). Anything else, and code that loads or builds code (``exec``,
+``getattr``, ``x.__class__``, ``allow_pickle=`` ...), is flagged: in an exercise's function (or a helper it
+calls) it costs that exercise, outside function bodies every exercise. This reading is a second line: the
+sandbox is what keeps the answers out of reach, since no list of forbidden routes can be complete.
 
 Chapter: 08.
 """
@@ -26,22 +28,14 @@ _SETUP_CALL = re.compile(r"""\bsetup\(\s*["'](\w+)["']""")
 _MAX_ID = 64
 MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024
 MAX_CODE_CHARS = 2 * 1024 * 1024  # the assignment's code is some 20 kB; reading code takes time linear in it
-#: Built-in names that build or load code at run time.
-DYNAMIC_NAMES = (
-    "exec",
-    "eval",
-    "compile",
-    "__import__",
-    "open",
-    "globals",
-    "vars",
-    "locals",
-    "getattr",
-    "setattr",
-    "breakpoint",
-    "__builtins__",
-)
-#: Of those, the ones that build code: outside functions, only these count (a cell may well open a file).
+#: The modules a graded cell may import (with the names of nst_helpers in ``ALLOWED_IMPORTS``); anything
+#: else (``pydoc``, ``typing``, ``pickle``, ``os`` ...) can reach code or files by routes a reading of the
+#: code cannot follow, so it is flagged.
+ALLOWED_MODULES = ("tensorflow", "keras", "numpy", "math")
+#: What the template's set-up cell (the first code cell) imports and uses, to install the package on Colab.
+SETUP_MODULES = ("importlib", "importlib.util", "subprocess", "sys")
+SETUP_USES = ("importlib.util.find_spec", "sys.executable", "subprocess.run")
+#: Names that build or load code, or reach the interpreter's internals, as names or as attributes.
 CODE_NAMES = (
     "exec",
     "eval",
@@ -49,28 +43,21 @@ CODE_NAMES = (
     "__import__",
     "breakpoint",
     "getattr",
+    "setattr",
+    "delattr",
     "globals",
     "vars",
     "locals",
-    "setattr",
     "__builtins__",
-)
-#: Modules that load code or reach the package's files by other paths.
-CODE_MODULES = (
-    "importlib",
-    "imp",
-    "runpy",
-    "pkgutil",
-    "ctypes",
-    "marshal",
-    "pickle",
-    "types",
     "builtins",
-    "operator",
-    "code",
-    "codeop",
+    "importlib",
+    "sys",
+    "subprocess",
 )
-DYNAMIC_MODULES = CODE_MODULES + ("inspect", "sys")
+#: Inside an exercise's function, reading files counts too.
+DYNAMIC_NAMES = CODE_NAMES + ("open",)
+#: Keyword arguments that load code (np.load(..., allow_pickle=True)).
+CODE_KEYWORDS = ("allow_pickle",)
 
 
 class NotebookError(ValueError):
@@ -160,12 +147,17 @@ def _import_bindings(node: ast.AST) -> list[tuple[str, str]]:
     return []
 
 
-def forbidden_target(dotted: str) -> bool:
-    """Whether an imported name (``nst_helpers.losses.gram_matrix``) is outside what graded cells may use."""
+def forbidden_target(dotted: str, setup_cell: bool = False) -> bool:
+    """Whether an imported module or name (``nst_helpers.losses.gram_matrix``) is outside what graded cells
+    may import; the set-up cell may also import what the template's does."""
     root = dotted.split(".")[0]
-    if root in DYNAMIC_MODULES or root == "nst_grader":
+    if root in ALLOWED_MODULES:
+        return False
+    if setup_cell and any(dotted == m or dotted.startswith(m + ".") for m in SETUP_MODULES):
+        return False
+    if root != "nst_helpers":
         return True
-    if root != "nst_helpers" or dotted == "nst_helpers":
+    if dotted == "nst_helpers":
         return False
     for module, names in ALLOWED_IMPORTS.items():
         if dotted == module:
@@ -187,10 +179,6 @@ def _imported(node: ast.AST) -> list[str]:
     return []
 
 
-#: What the set-up cell of the template uses outside functions (to install the package on Colab).
-SETUP_USES = ("importlib.util.find_spec", "sys.executable")
-
-
 def _dotted(node: ast.AST) -> str:
     parts = []
     while isinstance(node, ast.Attribute):
@@ -199,28 +187,30 @@ def _dotted(node: ast.AST) -> str:
     return ".".join([node.id] + parts[::-1]) if isinstance(node, ast.Name) else ""
 
 
-def _reasons(tree: ast.AST, tainted: dict[str, str], top_level: bool = False) -> list[str]:
+def _reasons(tree: ast.AST, tainted: dict[str, str], top_level: bool = False, setup_cell: bool = False) -> list[str]:
     reasons = []
     allowed: set[int] = set()
     if top_level:  # the template's own set-up lines
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and _dotted(node) in SETUP_USES:
                 allowed |= {id(n) for n in ast.walk(node)}
+    names = CODE_NAMES if top_level else DYNAMIC_NAMES
     for node in ast.walk(tree):
         if id(node) in allowed:
             continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            reasons += [f"imports {target}" for target in _imported(node) if forbidden_target(target)]
+            reasons += [f"imports {target}" for target in _imported(node) if forbidden_target(target, setup_cell)]
         elif isinstance(node, ast.Name) and node.id in tainted:
-            if not (top_level and tainted[node.id].split()[-1].split(".")[0] in ("sys", "inspect")):
-                reasons.append(tainted[node.id])
-        elif isinstance(node, ast.Name) and node.id in (CODE_NAMES if top_level else DYNAMIC_NAMES):
-            reasons.append(f"calls {node.id}")
+            reasons.append(tainted[node.id])
+        elif isinstance(node, ast.Name) and node.id in names:
+            reasons.append(f"uses {node.id}")
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "nst_helpers":
             if forbidden_target(f"nst_helpers.{node.attr}"):
                 reasons.append(f"uses nst_helpers.{node.attr}")
-        elif isinstance(node, ast.Attribute) and node.attr.startswith("__") and node.attr.endswith("__"):
-            reasons.append(f"uses .{node.attr}")  # __class__, __subclasses__, __globals__ ...: ways to builtins
+        elif isinstance(node, ast.Attribute) and (node.attr in names or node.attr.startswith("__")):
+            reasons.append(f"uses .{node.attr}")  # x.exec, pydoc.builtins, __class__, __globals__ ...
+        elif isinstance(node, ast.keyword) and node.arg in CODE_KEYWORDS:
+            reasons.append(f"uses {node.arg}=")
     return list(dict.fromkeys(reasons))
 
 
@@ -230,9 +220,7 @@ def _runs_on_definition(node: ast.AST) -> list[ast.AST]:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         args = node.args
         return list(node.decorator_list) + list(args.defaults) + [d for d in args.kw_defaults if d is not None]
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return []
-    return [node]  # a class body runs too
+    return [node]  # an import, a class body ... run too
 
 
 def forbidden_uses(cells: list[Cell]) -> dict[str, list[str]]:
@@ -240,11 +228,12 @@ def forbidden_uses(cells: list[Cell]) -> dict[str, list[str]]:
     graded = [c for c in cells if SKIP_TAG not in c.tags and not is_check_cell(c.source)]
     tainted: dict[str, str] = {}  # name bound at top level -> the reason using it is forbidden
     definitions: dict[str, ast.AST] = {}
-    trees = [t for t in (_parse(c) for c in graded) if t is not None]
-    for tree in trees:
+    parsed = [(c.number == 1, _parse(c)) for c in graded]  # (whether it is the set-up cell, its tree)
+    trees = [(first, t) for first, t in parsed if t is not None]
+    for first, tree in trees:
         for node in tree.body:
             for name, target in _import_bindings(node):
-                if forbidden_target(target):
+                if forbidden_target(target, setup_cell=first):
                     tainted[name] = f"uses {target}"
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 definitions[node.name] = node
@@ -279,10 +268,10 @@ def forbidden_uses(cells: list[Cell]) -> dict[str, list[str]]:
     # class body, a decorator, a default value) can define the exercises in ways this reading cannot follow:
     # what it reaches for counts against every exercise
     loose = []
-    for tree in trees:
+    for first, tree in trees:
         for node in tree.body:
             for part in _runs_on_definition(node):
-                loose += _reasons(part, tainted, top_level=True)
+                loose += _reasons(part, tainted, top_level=True, setup_cell=first)
     loose = list(dict.fromkeys(loose))
     flags = {}
     for exercise in EXERCISES:
