@@ -112,10 +112,6 @@ def printable_path(path: Path | str) -> str:
     return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
 
 
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def student_ids(notebooks: list[Path]) -> tuple[list[str], dict[int, str]]:
     """Each notebook's id (its ``STUDENT_ID`` field, else the file name) and notes on duplicated ids."""
     wanted = []
@@ -216,12 +212,16 @@ class _Replies:
         return item
 
 
-def grade_notebook(notebook: Path, student: str, scratch: Path, settings: Settings) -> GradedSubmission:
-    """Grade one notebook in a contained child process; ``scratch`` is an empty folder of its own."""
+def grade_notebook(
+    notebook: Path, student: str, scratch: Path, settings: Settings, content: bytes | None = None
+) -> GradedSubmission:
+    """Grade one notebook in a contained child process; ``scratch`` is an empty folder of its own. ``content``
+    is the file as read when the batch began (what a submission graded earlier writes to disk changes nothing)."""
     started = time.time()
-    digest = sha256_of(notebook)
+    content = notebook.read_bytes() if content is None else content
+    digest = hashlib.sha256(content).hexdigest()
     try:
-        submission = scan.scan(notebook)
+        submission = scan.scan(notebook, content)
     except Exception as exc:  # NotebookError, or anything else a crafted file provokes
         error = str(exc) if isinstance(exc, scan.NotebookError) else type(exc).__name__
         note = text("invalid_notebook", settings.lang, error=error)
@@ -403,6 +403,7 @@ def grade_submissions(
     if settings.timeout <= 0:
         raise ValueError(f"timeout must be a positive number of seconds; got {settings.timeout}.")
     notebooks = find_notebooks(paths)
+    contents = [p.read_bytes() if p.stat().st_size <= scan.MAX_NOTEBOOK_BYTES else b"" for p in notebooks]
     ids, duplicates = student_ids(notebooks)
     sandbox.become_subreaper()
     results: list[GradedSubmission | None] = [None] * len(notebooks)
@@ -410,7 +411,7 @@ def grade_submissions(
     def one(index: int, scratch: Path) -> GradedSubmission:
         try:
             scratch.mkdir(mode=0o700)  # made when its child starts, not before: no child sees another's
-            graded = grade_notebook(notebooks[index], ids[index], scratch, settings)
+            graded = grade_notebook(notebooks[index], ids[index], scratch, settings, contents[index] or None)
         except Exception as exc:  # a failure of the grader itself must not stop the batch
             note = text("crashed", settings.lang, code="-", detail=f"{type(exc).__name__}: {exc}")
             graded = GradedSubmission(
@@ -433,7 +434,7 @@ def grade_submissions(
             futures = {}
             finished = 0
             for index, notebook in enumerate(notebooks):
-                key = f"{printable_path(notebook)}|{sha256_of(notebook)}"
+                key = f"{printable_path(notebook)}|{hashlib.sha256(contents[index]).hexdigest()}"
                 if done and key in done:
                     results[index] = done[key]
                     finished += 1

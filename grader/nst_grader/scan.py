@@ -81,12 +81,14 @@ class Submission:
     flags: dict[str, list[str]] = field(default_factory=dict)  # exercise key -> reasons
 
 
-def read_notebook(path: Path) -> list[Cell]:
-    """The code cells of a notebook file; :class:`NotebookError` for anything that is not one."""
-    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+def read_notebook(path: Path, content: bytes | None = None) -> list[Cell]:
+    """The code cells of a notebook file (or of its ``content`` read before); :class:`NotebookError` for
+    anything that is not one."""
+    size = len(content) if content is not None else path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
         raise NotebookError(f"larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB")
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        data = json.loads((content if content is not None else path.read_bytes()).decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise NotebookError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
@@ -281,7 +283,7 @@ def forbidden_uses(cells: list[Cell]) -> dict[str, list[str]]:
     return flags
 
 
-def scan(path: Path) -> Submission:
-    """Read ``path``; :class:`NotebookError` when it is not a notebook."""
-    cells = read_notebook(path)
+def scan(path: Path, content: bytes | None = None) -> Submission:
+    """Read ``path`` (or its ``content``); :class:`NotebookError` when it is not a notebook."""
+    cells = read_notebook(path, content)
     return Submission(cells, student_id(cells), edition(cells), forbidden_uses(cells))
