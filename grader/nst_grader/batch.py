@@ -406,6 +406,7 @@ def grade_submissions(
     contents = [p.read_bytes() if p.stat().st_size <= scan.MAX_NOTEBOOK_BYTES else b"" for p in notebooks]
     ids, duplicates = student_ids(notebooks)
     sandbox.become_subreaper()
+    sandbox.remove_stale_cgroups()
     results: list[GradedSubmission | None] = [None] * len(notebooks)
 
     def one(index: int, scratch: Path) -> GradedSubmission:

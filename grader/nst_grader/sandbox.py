@@ -113,36 +113,43 @@ def become_subreaper() -> bool:
 _counter = itertools.count()
 
 
-def make_cgroup(processes: int) -> Path | None:
-    """A new ``pids`` cgroup capped at ``processes``, or ``None`` where this process may not create one."""
-    for root in (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")):
-        if not (root / "cgroup.procs").exists() or (root == Path("/sys/fs/cgroup") and not _has_pids_v2(root)):
-            continue
-        group = root / f"nst-grade-{os.getpid()}-{next(_counter)}"
-        try:
-            group.mkdir()
-            (group / "pids.max").write_text(str(processes))
-            return group
-        except OSError:
-            with contextlib.suppress(OSError):
-                group.rmdir()
-    return None
-
-
-def make_memory_cgroup(limit: int) -> Path | None:
-    """A new cgroup (v1 ``memory``) capping the memory of all the child's processes together, or ``None``."""
-    root = Path("/sys/fs/cgroup/memory")
-    if not (root / "cgroup.procs").exists():
-        return None
+def _new_cgroup(root: Path, setting: str, value: int) -> Path | None:
+    """A new cgroup under ``root`` with ``setting`` written, or ``None`` where this process may not make one."""
     group = root / f"nst-grade-{os.getpid()}-{next(_counter)}"
     try:
         group.mkdir()
-        (group / "memory.limit_in_bytes").write_text(str(limit))
+        (group / setting).write_text(str(value))
         return group
     except OSError:
         with contextlib.suppress(OSError):
             group.rmdir()
     return None
+
+
+def make_cgroup(processes: int) -> Path | None:
+    """A new ``pids`` cgroup capped at ``processes``, or ``None`` where this process may not create one."""
+    v1, v2 = Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")
+    if (v1 / "cgroup.procs").exists():
+        return _new_cgroup(v1, "pids.max", processes)
+    if (v2 / "cgroup.procs").exists() and _has_pids_v2(v2):
+        return _new_cgroup(v2, "pids.max", processes)
+    return None
+
+
+def remove_stale_cgroups() -> None:
+    """Remove the empty cgroups left by grader runs that were killed (their pid is in the name)."""
+    for root in (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup")):
+        for group in root.glob("nst-grade-*-*") if root.is_dir() else ():
+            owner = group.name.split("-")[2]
+            if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+                with contextlib.suppress(OSError):
+                    group.rmdir()  # fails, and is kept, while any process is still in it
+
+
+def make_memory_cgroup(limit: int) -> Path | None:
+    """A new cgroup (v1 ``memory``) capping the memory of all the child's processes together, or ``None``."""
+    root = Path("/sys/fs/cgroup/memory")
+    return _new_cgroup(root, "memory.limit_in_bytes", limit) if (root / "cgroup.procs").exists() else None
 
 
 def _has_pids_v2(root: Path) -> bool:
