@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from nst_helpers.assignment import wire
+from nst_helpers.assignment.compare import clean_text
 from nst_helpers.assignment.exercises import EXERCISES, MAX_POINTS
 from nst_helpers.assignment.messages import text
 
@@ -145,7 +146,7 @@ def _note(entry: Any, lang: str) -> str | None:
     for name in ("cell", "line", "seconds"):
         value = entry.get(name, 0)
         fields[name] = value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
-    fields["error"] = "".join(ch if ch.isprintable() else " " for ch in str(entry.get("error", "")))[:200]
+    fields["error"] = clean_text(entry.get("error", ""))
     return text(entry["kind"], lang, **fields)
 
 

@@ -17,19 +17,20 @@ import numpy as np
 
 from nst_helpers.assignment import examples
 from nst_helpers.assignment.checks import diagnose_train, run_train_step, uses_numpy
-from nst_helpers.assignment.compare import as_array, diagnose, dims_of, mistake_from_error, same, show
+from nst_helpers.assignment.compare import (
+    as_array,
+    clean_text,
+    diagnose,
+    dims_of,
+    mistake_from_error,
+    same,
+    show,
+)
 from nst_helpers.assignment.exercises import BY_KEY
 from nst_helpers.assignment.messages import text
 
 from . import mistakes, reference
 from .cases import Case
-
-MAX_TEXT = 200
-
-
-def _clean(value: Any, limit: int = MAX_TEXT) -> str:
-    """Text from the child, cut to ``limit`` characters and stripped of control characters."""
-    return "".join(ch if ch.isprintable() else " " for ch in str(value))[:limit]
 
 
 def exercise_result(exercise: str, lang: str, key: str | None, **fields: Any) -> dict[str, Any]:
@@ -62,16 +63,26 @@ def _outcome(exercise: str, report: Any) -> None:
     if report.get("ok") is True:
         return
     kind = report.get("error")
-    detail = _clean(report.get("detail", ""))
+    detail = clean_text(report.get("detail", ""))
     if kind == "not_done":
         raise _Found("not_done")
     if kind == "numpy":
         raise _Found("numpy_in_graph")
     if kind == "not_a_tensor":
-        raise _Found("not_a_tensor", got=_clean(report.get("got", "None"), 80))
+        raise _Found("not_a_tensor", got=clean_text(report.get("got", "None"), 80))
     if kind == "raised":
         raise _Found(mistake_from_error(exercise, detail) or "raised", error=detail)
     raise _Found("protocol", detail="case report")
+
+
+def _graph_outcome(report: Any) -> None:
+    """Raise the mistake when the call inside a ``tf.function`` failed (``report`` is from the child)."""
+    if isinstance(report, dict) and report.get("ok") is True:
+        return
+    error = clean_text(report.get("detail", "")) if isinstance(report, dict) else ""
+    if isinstance(report, dict) and report.get("error") in ("numpy", "not_done"):
+        raise _Found("numpy_in_graph")
+    raise _Found("numpy_in_graph" if uses_numpy(error) else "graph_error", error=error or "-")
 
 
 def _value(arrays: dict[str, np.ndarray], key: str) -> np.ndarray:
@@ -117,12 +128,7 @@ def _judge_values(exercise: str, cases: list[Case], header: dict, arrays: dict) 
                 raise _Found("shape_only_public", shape=case.label, got=show(got), expected=show(expected))
             raise _Found(found[0], **found[1])
         passed_public = passed_public or case.public_shape
-        graph = report.get("graph")
-        if not (isinstance(graph, dict) and graph.get("ok") is True):
-            error = _clean(graph.get("detail", "")) if isinstance(graph, dict) else ""
-            if isinstance(graph, dict) and graph.get("error") in ("numpy", "not_done"):
-                raise _Found("numpy_in_graph")
-            raise _Found("numpy_in_graph" if uses_numpy(error) else "graph_error", error=error or "-")
+        _graph_outcome(report.get("graph"))
         in_graph = _value(arrays, f"c{index}_graph")
         if not same(in_graph, expected):
             raise _Found("graph_error", error=f"{show(in_graph)} != {show(expected)}")
@@ -149,10 +155,7 @@ def _judge_train(cases: list[Case], header: dict, arrays: dict) -> None:
             raise _Found(found[0], **found[1])
         if report.get("tf_function") is not True:
             raise _Found("train.no_tf_function")
-        graph = report.get("graph")
-        if not (isinstance(graph, dict) and graph.get("ok") is True):
-            error = _clean(graph.get("detail", "")) if isinstance(graph, dict) else ""
-            raise _Found("numpy_in_graph" if uses_numpy(error) else "graph_error", error=error or "-")
+        _graph_outcome(report.get("graph"))
         in_graph = (_value(arrays, f"c{index}_graph_costs"), _value(arrays, f"c{index}_graph_image"))
         if diagnose_train(in_graph, expected, [], inputs.steps):
             raise _Found("graph_error", error=f"costs {show(in_graph[0])}")
@@ -166,7 +169,7 @@ def judge(exercise: str, cases: list[Case], header: Any, arrays: dict, lang: str
     if status == "missing":
         return exercise_result(exercise, lang, "missing")
     if status == "not_callable":
-        return exercise_result(exercise, lang, "not_callable", kind=_clean(header.get("kind", "?"), 40))
+        return exercise_result(exercise, lang, "not_callable", kind=clean_text(header.get("kind", "?"), 40))
     if status == "timeout":
         seconds = header.get("seconds")
         seconds = float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else 0.0

@@ -23,7 +23,7 @@ import numpy as np
 
 from .._tf import keras, tf
 from . import examples
-from .compare import as_array, diagnose, dims_of, mistake_from_error, same, show
+from .compare import as_array, diagnose, dims_of, error_text, mistake_from_error, same, show
 from .exercises import BY_KEY, Exercise
 from .messages import text
 
@@ -88,12 +88,6 @@ class _Failure(Exception):
     def __init__(self, key: str, **fields: Any):
         super().__init__(key)
         self.key, self.fields = key, fields
-
-
-def error_text(exc: BaseException) -> str:
-    """``"TypeName: last line of the message"``, at most 200 characters of message."""
-    message = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {message[-1][:200]}" if message else type(exc).__name__
 
 
 def uses_numpy(error: str) -> bool:

@@ -123,6 +123,17 @@ def dims_of(exercise: str, inputs: Mapping[str, Any]) -> dict[str, int]:
     return {}
 
 
+def error_text(exc: BaseException, limit: int = 200) -> str:
+    """``"TypeName: last line of the message"``, at most ``limit`` characters of message."""
+    message = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {message[-1][:limit]}" if message else type(exc).__name__
+
+
+def clean_text(value: Any, limit: int = 200) -> str:
+    """Text from an untrusted process, cut to ``limit`` characters and stripped of control characters."""
+    return "".join(ch if ch.isprintable() else " " for ch in str(value))[:limit]
+
+
 def mistake_from_error(exercise: str, error_text: str) -> str | None:
     """The mistake an error message (``"KeyError: 'block1_conv1'"``) points to, if it is a known one."""
     words = error_text.lower()

@@ -31,6 +31,8 @@ import sys
 import time
 from typing import Any, Iterator
 
+from .compare import error_text
+
 SKIP_TAG = "grader-skip"
 _CHECK_CALL = re.compile(r"\bcheck_\w+\s*\(")
 _SHELL_LINE = re.compile(r"^(\s*)[%!]")
@@ -82,11 +84,6 @@ def plain_python(source: str) -> tuple[str, bool]:
             line, changed = match.group(1) + "pass", True
         lines.append(line)
     return "\n".join(lines), changed
-
-
-def error_text(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[-1][:160]}" if lines else type(exc).__name__
 
 
 def _blocked(name: str) -> bool:
@@ -149,7 +146,7 @@ class Runner:
             except TimeLimit:
                 notes.append({"kind": "cell_timeout", "cell": number, "seconds": round(seconds)})
             except (Exception, SystemExit, KeyboardInterrupt) as exc:
-                notes.append({"kind": "cell_error", "cell": number, "error": error_text(exc)})
+                notes.append({"kind": "cell_error", "cell": number, "error": error_text(exc, 160)})
         return notes
 
     # ---- one request: call a function on the cases -------------------------------------------------------
@@ -237,11 +234,11 @@ class Runner:
                     result[mode] = {"ok": True}
             except NotImplementedError as exc:
                 symbolic = "symbolic" in str(exc).lower()
-                result[mode] = {"error": "numpy" if symbolic else "not_done", "detail": error_text(exc)}
+                result[mode] = {"error": "numpy" if symbolic else "not_done", "detail": error_text(exc, 160)}
             except TimeLimit:
                 raise
             except (Exception, SystemExit, KeyboardInterrupt) as exc:
-                result[mode] = {"error": "raised", "detail": error_text(exc)}
+                result[mode] = {"error": "raised", "detail": error_text(exc, 160)}
             finally:
                 tf.config.run_functions_eagerly(False)
         return result
