@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .errors import ImageNotFoundError, InputError
 from .files import atomic_write
+from .words import say
 
 DATA_DIR_ENV = "NST_DATA_DIR"
 CACHE_DIR_ENV = "NST_CACHE_DIR"
@@ -33,9 +34,14 @@ class SampleImage:
     name: str
     filename: str
     url: str
-    title: str
+    english_title: str
     credit: str
     licence: str
+
+    @property
+    def title(self) -> str:
+        """The image's title in the language of the edition ``setup`` chose."""
+        return say(f"sample.{self.name}", self.english_title)
 
     @property
     def stem(self) -> str:

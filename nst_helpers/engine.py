@@ -28,6 +28,7 @@ from ._tf import keras, tf
 from .errors import InputError, OptimizationDivergedError
 from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, to_uint8, vgg_deprocess
 from .validate import whole_number
+from .words import say
 
 if TYPE_CHECKING:
     from .model import Backbone
@@ -82,11 +83,11 @@ class TransferResult:
     @property
     def caption(self) -> str:
         """One line saying what made the image (the offline backbone is always named)."""
-        size = f"{len(self.history['total'])} steps, {self.image.shape[1]}x{self.image.shape[0]} px"
+        size = {"steps": len(self.history["total"]), "width": self.image.shape[1], "height": self.image.shape[0]}
         if self.backbone is None:
-            return size
-        note = f"; {self.backbone.note}" if self.backbone.note else ""
-        return f"{self.backbone.label}, {size}{note}"
+            return say("caption.size", **size)
+        note = say("caption.note", note=self.backbone.note) if self.backbone.note else ""
+        return say("caption", label=self.backbone.label, note=note, **size)
 
     def summary(self) -> dict:
         """The numbers of the run and what determined it, as plain data."""

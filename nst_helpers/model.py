@@ -29,6 +29,7 @@ import numpy as np
 from ._tf import keras, tf
 from .errors import InputError, WeightsError
 from .speed.fastgrad import COMPUTE_DTYPES, FrozenConvStack, supports_fast_gradients
+from .words import TEXTS, say
 
 VGG19_WEIGHTS_ENV = "NST_VGG19_WEIGHTS"
 VGG19_WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
@@ -46,13 +47,23 @@ class Backbone:
     """
 
     name: str
-    label: str
+    english_label: str
     content_layers: tuple[str, ...]
     style_layers: tuple[str, ...]
     content_weight: float
     style_weight: float
     offline: bool
-    note: str = field(default="", compare=False)
+    english_note: str = field(default="", compare=False)
+
+    @property
+    def label(self) -> str:
+        """The backbone's name for a reader, in the language of the edition ``setup`` chose."""
+        return say(f"backbone.{self.name}", self.english_label)
+
+    @property
+    def note(self) -> str:
+        """What a figure made with this backbone must say about it ("" when nothing), in the edition's language."""
+        return say(f"note.{self.name}", self.english_note) if self.english_note else ""
 
     def with_layers(self, content_layers=None, style_layers=None) -> "Backbone":
         """A copy with other layers (``None`` keeps the default)."""
@@ -63,8 +74,8 @@ class Backbone:
         )
 
 
-_HED_NOTE = "made with the offline backbone (VGG16 fine-tuned for edge detection), not ImageNet VGG19"
-# Fields: name, label, content layers, style layers, content weight, style weight.
+_HED_NOTE = TEXTS["note.vgg16-hed"]["en"]
+# Fields: name, English label, content layers, style layers, content weight, style weight.
 BACKBONES: dict[str, Backbone] = {
     "vgg19": Backbone("vgg19", "VGG19 (ImageNet)", ("block5_conv2",), STYLE_LAYERS_VGG, 1e3, 1e-2, offline=False),
     "vgg16-hed": Backbone(

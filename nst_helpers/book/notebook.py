@@ -14,7 +14,7 @@ import warnings
 import matplotlib
 
 from .._tf import tf
-from ..editions import edition as check_edition
+from ..words import use_edition
 from .display import use_cjk_font
 from .modes import RunSettings, run_settings
 
@@ -33,13 +33,14 @@ def _install_cjk_font_on_colab() -> None:
 
 
 def setup(edition: str = "en", seed: int = SEED) -> RunSettings:
-    """Prepare a chapter: seeds, matplotlib defaults, a CJK font for the Chinese edition; print the hardware.
+    """Prepare a chapter: the edition's language for the package's words, seeds, matplotlib defaults, a CJK font
+    for the Chinese edition; print the hardware.
 
     Returns the :class:`RunSettings` of the current mode (quick or full).
 
     Taught in chapter 00.
     """
-    check_edition(edition)
+    use_edition(edition)
     from .._tf import keras
 
     keras.utils.set_random_seed(seed)

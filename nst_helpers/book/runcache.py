@@ -94,7 +94,8 @@ def _canonical(value: Any) -> Any:
     from .._tf import keras
 
     if isinstance(value, FeatureExtractor):
-        backbone = {k: v for k, v in dataclasses.asdict(value.backbone).items() if k not in ("label", "note")}
+        words = ("english_label", "english_note")  # what a reader sees, not what the run computes
+        backbone = {k: v for k, v in dataclasses.asdict(value.backbone).items() if k not in words}
         return {
             "extractor": _canonical(backbone),
             "run": [value.fast_gradients, value.compute_dtype],
