@@ -5,8 +5,8 @@ stride-1 convolution with an odd square kernel and 'same' padding, the gradient 
 is the convolution of the output gradient with the same kernel flipped in space and with its channel axes
 swapped. Computing it that way uses the fast forward-convolution kernels instead of the slower
 input-backpropagation kernels that automatic differentiation picks, and skips the kernel gradients nobody
-needs. On the 2-core AVX2 machine of ``benchmarks/README.md`` (offline backbone) this, with the Gram matrix as one
-matmul, made the compiled train step 1.21 to 1.28 times faster than Keras' automatic gradients at 256 px.
+needs. On the 2-core AVX2 machine of ``benchmarks/README.md`` (offline backbone, 256 px) this made the compiled
+train step 1.21 to 1.28 times as fast as the same step with Keras' automatic gradients, in two runs.
 
 The runner can also compute in ``bfloat16`` or ``float16`` (mixed precision): the kernels and the input are
 cast once, and every returned feature map is cast back to ``float32`` so the losses stay in ``float32``.
