@@ -16,14 +16,15 @@ class Edition:
     code: str  # folder name under book/, notebooks/ and assignments/
     name: str  # the language's own name, shown in the language switcher
     title: str  # the book's title in that language
+    author: str  # the author line under the title, in that language
     sphinx_language: str  # Sphinx's ``language`` setting
     search_language: str  # Sphinx's ``html_search_language`` setting
 
 
 EDITIONS: dict[str, Edition] = {
-    "en": Edition("en", "English", "Neural Style Transfer", "en", "en"),
-    "vi": Edition("vi", "Tiếng Việt", "Chuyển phong cách bằng mạng nơ-ron", "vi", "en"),
-    "zh": Edition("zh", "中文", "神经风格迁移", "zh_CN", "zh"),
+    "en": Edition("en", "English", "Neural Style Transfer", "The NST book authors", "en", "en"),
+    "vi": Edition("vi", "Tiếng Việt", "Chuyển phong cách bằng mạng nơ-ron", "Nhóm tác giả sách NST", "vi", "en"),
+    "zh": Edition("zh", "中文", "神经风格迁移", "NST 书作者团队", "zh_CN", "zh"),
 }
 #: The edition codes in the book's order.
 LANGS: tuple[str, ...] = tuple(EDITIONS)

@@ -42,6 +42,7 @@ SHARED_CONFIG = REPO / "_config.yml"
 PER_EDITION_KEYS = frozenset(
     {
         "title",
+        "author",
         "repository.path_to_book",
         "sphinx.config.language",
         "sphinx.config.html_search_language",
@@ -87,6 +88,7 @@ def config_drift(lang: str) -> list[str]:
     shared = _flatten(yaml.safe_load(SHARED_CONFIG.read_text(encoding="utf-8")), SHARED_CONFIG)
     expected = {
         "title": edition.title,
+        "author": edition.author,
         "repository.path_to_book": f"book/{lang}",
         "sphinx.config.language": edition.sphinx_language,
         "sphinx.config.html_search_language": edition.search_language,
