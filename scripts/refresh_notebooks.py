@@ -14,6 +14,7 @@ that the new code still produces them.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -26,8 +27,13 @@ CHECK_TAG = "nbval-check-output"
 TIMEOUT_S = 1200
 
 
+#: The pages that are notebooks besides the chapters: the answers to the chapters' exercises.
+NOTEBOOK_PAGES = ("answers",)
+
+
 def chapter_sources() -> list[Path]:
-    return sorted(p for p in (REPO / "book").glob("*/[0-9][0-9]_*.md"))
+    """The MyST notebooks of every edition: the chapters and the answers page."""
+    return sorted(p for p in (REPO / "book").glob("*/*.md") if re.match(r"\d\d_", p.stem) or p.stem in NOTEBOOK_PAGES)
 
 
 def notebook_path(source: Path) -> Path:

@@ -22,6 +22,7 @@ import nst_book  # noqa: E402
 
 PAGES = build_book.toc_pages()
 CHAPTERS = [page for page in PAGES if re.match(r"\d\d_", page)]
+NOTEBOOK_PAGES = CHAPTERS + ["answers"]  # the pages paired with a notebook
 REPOSITORY = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))["repository"]
 
 
@@ -155,7 +156,7 @@ def test_switcher_links_point_at_the_same_page_in_every_edition(lang, page):
 def test_colab_opens_the_paired_notebook(lang):
     for page in PAGES:
         url = nst_book.colab_url(REPOSITORY["url"], REPOSITORY["branch"], lang, page, REPO)
-        if page not in CHAPTERS:
+        if page not in NOTEBOOK_PAGES:
             assert url is None
             continue
         owner_repo = REPOSITORY["url"].removeprefix("https://github.com/")

@@ -25,6 +25,11 @@ def chapter_stems() -> list[str]:
     return re.findall(r"file: (\d\d_\w+)", toc)
 
 
+def notebook_stems() -> list[str]:
+    """The pages that are paired notebooks: the chapters and the answers to their exercises."""
+    return chapter_stems() + ["answers"]
+
+
 def code_cells(path: Path) -> list[tuple[str, list[str]]]:
     notebook = jupytext.read(path)
     return [(c.source, sorted(c.metadata.get("tags", []))) for c in notebook.cells if c.cell_type == "code"]
@@ -36,14 +41,14 @@ def test_toc_lists_the_nine_chapters():
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_edition_has_every_chapter_and_page(lang):
-    for stem in chapter_stems() + ["index", "glossary", "teacher_guide"]:
+    for stem in notebook_stems() + ["index", "glossary", "teacher_guide"]:
         assert (REPO / "book" / lang / f"{stem}.md").is_file(), f"book/{lang}/{stem}.md is missing"
-    for stem in chapter_stems():
+    for stem in notebook_stems():
         assert (REPO / "notebooks" / lang / f"{stem}.ipynb").is_file(), f"notebooks/{lang}/{stem}.ipynb is missing"
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("stem", chapter_stems())
+@pytest.mark.parametrize("stem", notebook_stems())
 def test_markdown_and_notebook_are_in_sync(lang, stem):
     """The committed .ipynb holds exactly the cells of the .md (run scripts/refresh_notebooks.py after an edit)."""
     md = jupytext.read(REPO / "book" / lang / f"{stem}.md")
@@ -52,7 +57,7 @@ def test_markdown_and_notebook_are_in_sync(lang, stem):
     assert as_cells(md) == as_cells(ipynb), f"book/{lang}/{stem}.md and its .ipynb have drifted apart"
 
 
-@pytest.mark.parametrize("stem", chapter_stems())
+@pytest.mark.parametrize("stem", notebook_stems())
 def test_editions_share_the_same_code(stem):
     reference = code_cells(REPO / "book" / "en" / f"{stem}.md")
     for lang in LANGS[1:]:
@@ -66,7 +71,7 @@ def test_editions_share_the_same_code(stem):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("stem", chapter_stems())
+@pytest.mark.parametrize("stem", notebook_stems())
 def test_notebooks_carry_only_checked_outputs(lang, stem):
     notebook = nbformat.read(REPO / "notebooks" / lang / f"{stem}.ipynb", as_version=4)
     checked = [c for c in notebook.cells if c.cell_type == "code" and CHECK_TAG in c.metadata.get("tags", [])]
@@ -87,7 +92,7 @@ def test_notebooks_carry_only_checked_outputs(lang, stem):
 def test_first_cell_installs_from_the_configured_repository():
     url = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
     for lang in LANGS:
-        for stem in chapter_stems():
+        for stem in notebook_stems():
             first = code_cells(REPO / "book" / lang / f"{stem}.md")[0][0]
             assert f"git+{url}" in first and f'setup("{lang}")' in first, (
                 f"{lang}/{stem}: the first code cell is not the set-up cell"
