@@ -4,7 +4,7 @@
     Gram = FᵀF / (h·w); layer style loss = mean((G − A)²); content loss = mean((F − P)²).
 ``"coursera"`` (the Deep Learning Specialization assignment)
     Gram = FᵀF; layer style loss = Σ(G − A)² / (4·C²·(h·w)²); content loss = Σ(F − P)² / (4·h·w·C).
-``"pytorch"`` (the PyTorch tutorial)
+``"pytorch"`` (the Vietnamese PyTorch blog post; the official PyTorch tutorial divides its Gram matrix alike)
     Gram = FᵀF / (b·C·h·w); layer style loss = mean((G − A)²); content loss = mean((F − P)²).
 
 Here F is a feature map reshaped to (h·w, C). The three differ only by constant factors per layer:

@@ -134,7 +134,8 @@ class PyTorchRecipe:
     Start from the content image in [0, 1]; content loss = MSE of the features at ``conv_4``; style loss =
     sum over ``conv_1`` ... ``conv_5`` of the MSE of Gram matrices divided by b·C·h·w; RMSprop with PyTorch's
     defaults (learning rate 0.01, smoothing 0.99, epsilon 1e-8); pixels clamped to [0, 1].
-    PyTorch numbers the convolutions 1, 2, 3, ...; in Keras' VGG names ``conv_4`` is ``block2_conv2``.
+    PyTorch numbers the convolutions 1, 2, 3, ...; in Keras' VGG names ``conv_4`` is ``block2_conv2``. The blog
+    post reads each layer before its ReLU; the port reads Keras' layer outputs, which are after it.
 
     Taught in chapter 07.
     """

@@ -20,8 +20,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "note.vgg16-hed": {
         "en": "made with the offline backbone (VGG16 fine-tuned for edge detection), not ImageNet VGG19",
-        "vi": "tạo bằng mạng xương sống ngoại tuyến (VGG16 tinh chỉnh để phát hiện đường biên), "
-        "không phải VGG19 ImageNet",
+        "vi": "được tạo bằng mạng xương sống ngoại tuyến (VGG16 đã tinh chỉnh để phát hiện đường biên), "
+        "không phải VGG19 huấn luyện trên ImageNet",
         "zh": "由离线主干网络（为边缘检测微调过的 VGG16）生成，而非 ImageNet VGG19",
     },
     "caption": {
@@ -37,7 +37,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "sample.turtle": {
         "en": "Green sea turtle grazing seagrass",
-        "vi": "Rùa xanh gặm cỏ biển",
+        "vi": "Vích (rùa biển xanh) gặm cỏ biển",
         "zh": "啃食海草的绿海龟",
     },
     "sample.great_wave": {
@@ -57,7 +57,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "sample.pillars": {
         "en": "Pillars of Creation (Hubble, 2014)",
-        "vi": "Các cột trụ của sự sáng tạo (Hubble, 2014)",
+        "vi": "Những cột trụ của sự sáng tạo (Hubble, 2014)",
         "zh": "创生之柱（哈勃，2014）",
     },
     "sample.starry_night": {
