@@ -35,13 +35,24 @@ class SampleImage:
     filename: str
     url: str
     english_title: str
-    credit: str
-    licence: str
+    english_credit: str
+    english_licence: str
 
     @property
     def title(self) -> str:
         """The image's title in the language of the edition ``setup`` chose."""
         return say(f"sample.{self.name}", self.english_title)
+
+    @property
+    def credit(self) -> str:
+        """Who made the image and where it comes from, in the edition's language."""
+        who, via, where = self.english_credit.rpartition(", via ")
+        return say("credit.via", who=who, where=where) if via else self.english_credit
+
+    @property
+    def licence(self) -> str:
+        """The image's licence, in the edition's language (licence names stay as they are)."""
+        return say(f"licence.{self.english_licence}", self.english_licence)
 
     @property
     def stem(self) -> str:

@@ -35,6 +35,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "vi": "{steps} bước, {width}x{height} px",
         "zh": "{steps} 步，{width}x{height} 像素",
     },
+    "credit.via": {"en": "{who}, via {where}", "vi": "{who}, qua {where}", "zh": "{who}，来自 {where}"},
+    "licence.public domain": {"en": "public domain", "vi": "phạm vi công cộng", "zh": "公有领域"},
+    "licence.GFDL or CC BY 3.0": {
+        "en": "GFDL or CC BY 3.0",
+        "vi": "GFDL hoặc CC BY 3.0",
+        "zh": "GFDL 或 CC BY 3.0",
+    },
     "sample.turtle": {
         "en": "Green sea turtle grazing seagrass",
         "vi": "Vích (rùa biển xanh) gặm cỏ biển",

@@ -34,6 +34,10 @@ def test_backbone_sample_and_caption_follow_the_edition(lang):
     assert hed.label == TEXTS["backbone.vgg16-hed"][lang]
     assert hed.note == TEXTS["note.vgg16-hed"][lang]
     assert SAMPLE_IMAGES["starry_night"].title == TEXTS["sample.starry_night"][lang]
+    assert SAMPLE_IMAGES["great_wave"].licence == TEXTS["licence.public domain"][lang]
+    assert SAMPLE_IMAGES["turtle"].credit == TEXTS["credit.via"][lang].format(
+        who="P. Lindgren", where="Wikimedia Commons"
+    )
     assert result.caption.startswith(hed.label) and hed.note in result.caption and "6x4" in result.caption
     assert BACKBONES["vgg19"].note == ""
 
