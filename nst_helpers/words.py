@@ -42,6 +42,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "vi": "GFDL hoặc CC BY 3.0",
         "zh": "GFDL 或 CC BY 3.0",
     },
+    "setup": {
+        "en": "TensorFlow {version}, {device}; mode: {mode} ({size} px, {steps} steps)",
+        "vi": "TensorFlow {version}, {device}; chế độ: {mode} ({size} px, {steps} bước)",
+        "zh": "TensorFlow {version}，{device}；模式：{mode}（{size} 像素，{steps} 步）",
+    },
+    "setup.gpu": {"en": "GPU: {name}", "vi": "GPU: {name}", "zh": "GPU：{name}"},
+    "setup.cpu": {"en": "no GPU (CPU only)", "vi": "không có GPU (chỉ CPU)", "zh": "无 GPU（仅 CPU）"},
     "sample.turtle": {
         "en": "Green sea turtle grazing seagrass",
         "vi": "Vích (rùa biển xanh) gặm cỏ biển",

@@ -14,7 +14,7 @@ import warnings
 import matplotlib
 
 from .._tf import tf
-from ..words import use_edition
+from ..words import say, use_edition
 from .display import use_cjk_font
 from .modes import RunSettings, run_settings
 
@@ -51,9 +51,8 @@ def setup(edition: str = "en", seed: int = SEED) -> RunSettings:
         use_cjk_font()
     settings = run_settings()
     gpus = tf.config.list_physical_devices("GPU")
-    device = f"GPU: {gpus[0].name}" if gpus else "no GPU (CPU only)"
-    print(
-        f"TensorFlow {tf.__version__}, {device}; mode: {settings.mode} ({settings.max_dim} px, {settings.steps} steps)"
-    )
+    device = say("setup.gpu", name=gpus[0].name) if gpus else say("setup.cpu")
+    size = {"size": settings.max_dim, "steps": settings.steps}
+    print(say("setup", version=tf.__version__, device=device, mode=settings.mode, **size))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     return settings
