@@ -19,10 +19,11 @@ sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO / "book" / "_ext"))
 import build_book  # noqa: E402
 import nst_book  # noqa: E402
+import refresh_notebooks  # noqa: E402
 
 PAGES = build_book.toc_pages()
 CHAPTERS = [page for page in PAGES if re.match(r"\d\d_", page)]
-NOTEBOOK_PAGES = CHAPTERS + ["answers"]  # the pages paired with a notebook
+NOTEBOOK_PAGES = CHAPTERS + list(refresh_notebooks.NOTEBOOK_PAGES)  # the pages paired with a notebook
 REPOSITORY = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))["repository"]
 
 

@@ -14,6 +14,8 @@ import yaml
 from nst_helpers.editions import LANGS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from refresh_notebooks import NOTEBOOK_PAGES  # noqa: E402
+
 from make_assignments import code_skeleton  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,7 +29,7 @@ def chapter_stems() -> list[str]:
 
 def notebook_stems() -> list[str]:
     """The pages that are paired notebooks: the chapters and the answers to their exercises."""
-    return chapter_stems() + ["answers"]
+    return chapter_stems() + list(NOTEBOOK_PAGES)
 
 
 def code_cells(path: Path) -> list[tuple[str, list[str]]]:
