@@ -37,8 +37,8 @@ def code_cells(path: Path) -> list[tuple[str, list[str]]]:
     return [(c.source, sorted(c.metadata.get("tags", []))) for c in notebook.cells if c.cell_type == "code"]
 
 
-def test_toc_lists_the_nine_chapters():
-    assert [s[:2] for s in chapter_stems()] == [f"{i:02d}" for i in range(9)]
+def test_toc_lists_the_twelve_chapters():
+    assert [s[:2] for s in chapter_stems()] == [f"{i:02d}" for i in range(12)]
 
 
 @pytest.mark.parametrize("lang", LANGS)

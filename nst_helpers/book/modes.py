@@ -26,11 +26,31 @@ class RunSettings:
     experiment_max_dim: int  # long side in the chapter 07 experiments
     experiment_steps: int  # steps of each chapter 07 experiment
     snapshots: int  # images in the progress grid
+    reconstruction_max_dim: int  # long side of the chapter 09 reconstructions
+    reconstruction_steps: int  # L-BFGS evaluations of each chapter 09 reconstruction
 
 
 _SETTINGS = {
-    "quick": RunSettings("quick", max_dim=64, steps=12, experiment_max_dim=48, experiment_steps=6, snapshots=4),
-    "full": RunSettings("full", max_dim=256, steps=200, experiment_max_dim=160, experiment_steps=80, snapshots=10),
+    "quick": RunSettings(
+        "quick",
+        max_dim=64,
+        steps=12,
+        experiment_max_dim=48,
+        experiment_steps=6,
+        snapshots=4,
+        reconstruction_max_dim=48,
+        reconstruction_steps=20,
+    ),
+    "full": RunSettings(
+        "full",
+        max_dim=256,
+        steps=200,
+        experiment_max_dim=160,
+        experiment_steps=80,
+        snapshots=10,
+        reconstruction_max_dim=160,
+        reconstruction_steps=200,
+    ),
 }
 
 
