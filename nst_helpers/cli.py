@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"Each image is a file path or a sample name: {', '.join(SAMPLE_IMAGES)}.",
     )
     parser.add_argument("content", help="content image: path or sample name")
-    parser.add_argument("style", help="style image: path or sample name")
+    parser.add_argument("style", nargs="?", help="style image: path or sample name (not with --model)")
     parser.add_argument("-o", "--output", required=True, help="where to write the result (.png or .jpg)")
     parser.add_argument("--size", type=int, default=512, help="longest side in pixels (default 512)")
     parser.add_argument("--steps", type=int, default=1000, help="optimisation steps (default 1000)")
@@ -37,12 +37,46 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--weights", default=None, help="local VGG19 weights file (also: NST_VGG19_WEIGHTS)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="a stylisation network saved as .keras (chapter 10): paint CONTENT in one forward pass, no STYLE",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
+def _run_network(args: argparse.Namespace) -> int:
+    """``--model``: one forward pass of a trained stylisation network."""
+    import time
+
+    from .feedforward import load_network, stylize
+    from .images import save_image
+
+    net = load_network(args.model)
+    started = time.perf_counter()
+    picture = stylize(net, args.content, args.size)
+    path = save_image(picture, args.output)
+    print(
+        f"done: wrote {path} ({picture.shape[1]}x{picture.shape[0]} px, network {args.model}, "
+        f"{time.perf_counter() - started:.2f} s)"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.model is not None and args.style is not None:
+        parser.error("give either STYLE or --model, not both: a trained network carries its own style")
+    if args.model is None and args.style is None:
+        parser.error("the style image is missing: give STYLE, or --model PATH for a trained network")
+    if args.model is not None:
+        try:
+            return _run_network(args)
+        except NSTError as exc:
+            print(f"nst-stylize: error: {exc}", file=sys.stderr)
+            return 2
     try:
         from .images import save_image
         from .model import load_feature_extractor

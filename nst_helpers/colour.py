@@ -1,7 +1,7 @@
-"""Colour preservation by luminance-only transfer (chapter 07): the YIQ colour space, grey images made from the
-luminance, and a stylised image given back the colours of the content image.
+"""Keeping the content image's colours (chapters 07 and 10): the YIQ colour space, grey images made from the
+luminance, a stylised image given back the colours of the content image, and colour histogram matching.
 
-Chapter: 07.
+Chapters: 07, 10.
 """
 
 from __future__ import annotations
@@ -12,7 +12,15 @@ from PIL import Image
 from .errors import InputError
 from .images import to_uint8
 
-__all__ = ["RGB_TO_YIQ", "YIQ_TO_RGB", "luminance_image", "preserve_colors", "rgb_to_yiq", "yiq_to_rgb"]
+__all__ = [
+    "RGB_TO_YIQ",
+    "YIQ_TO_RGB",
+    "luminance_image",
+    "match_colour_histogram",
+    "preserve_colors",
+    "rgb_to_yiq",
+    "yiq_to_rgb",
+]
 
 #: RGB to YIQ (the NTSC colour space): Y is the luminance, I and Q carry the colour.
 RGB_TO_YIQ = np.array(
@@ -71,3 +79,23 @@ def preserve_colors(stylised, content) -> np.ndarray:
     yiq = rgb_to_yiq(content)
     yiq[..., 0] = rgb_to_yiq(stylised)[..., 0]
     return to_uint8(yiq_to_rgb(yiq))
+
+
+def _symmetric_power(matrix: np.ndarray, power: float) -> np.ndarray:
+    values, vectors = np.linalg.eigh(matrix)
+    return (vectors * np.maximum(values, 1e-6) ** power) @ vectors.T
+
+
+def match_colour_histogram(style, content) -> np.ndarray:
+    """``style`` recoloured so that its RGB pixels have the mean and covariance of ``content``'s: float RGB
+    (0-255, clipped), shape (h, w, 3) of ``style``. x' = C_c^(1/2) C_s^(-1/2) (x - mu_s) + mu_c, with
+    symmetric square roots (Gatys et al. 2016, *Preserving Color in Neural Artistic Style Transfer*).
+
+    Taught in chapter 10.
+    """
+    s, c = _pixels(style), _pixels(content)
+    xs, xc = s.reshape(-1, 3), c.reshape(-1, 3)
+    mu_s, mu_c = xs.mean(axis=0), xc.mean(axis=0)
+    transform = _symmetric_power(np.cov(xc.T), 0.5) @ _symmetric_power(np.cov(xs.T), -0.5)
+    matched = (xs - mu_s) @ transform.T + mu_c
+    return np.clip(matched, 0.0, 255.0).reshape(s.shape)

@@ -79,6 +79,8 @@ class TransferResult:
     config: Any = None  # the TransferConfig or recipe that made the run
     interrupted: bool = False
     extra: dict = field(default_factory=dict)
+    #: Arrays that belong to the result besides the images, e.g. a trained network's weights (chapter 10).
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def caption(self) -> str:

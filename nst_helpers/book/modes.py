@@ -28,6 +28,8 @@ class RunSettings:
     snapshots: int  # images in the progress grid
     reconstruction_max_dim: int  # long side of the chapter 09 reconstructions
     reconstruction_steps: int  # L-BFGS evaluations of each chapter 09 reconstruction
+    network_steps: int  # training steps of the chapter 10 stylisation network
+    network_crop: int  # side of its training crops
 
 
 _SETTINGS = {
@@ -40,6 +42,8 @@ _SETTINGS = {
         snapshots=4,
         reconstruction_max_dim=48,
         reconstruction_steps=20,
+        network_steps=3,
+        network_crop=32,
     ),
     "full": RunSettings(
         "full",
@@ -50,6 +54,8 @@ _SETTINGS = {
         snapshots=10,
         reconstruction_max_dim=160,
         reconstruction_steps=200,
+        network_steps=800,
+        network_crop=128,
     ),
 }
 

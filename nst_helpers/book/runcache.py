@@ -80,8 +80,16 @@ def _versions() -> dict[str, Any]:
         "numpy": np.__version__,
         "scipy": scipy.__version__,
         "pillow": PIL.__version__,
+        "scikit-image": _version_of("skimage"),  # the chapter 10 network's training photographs
         "gpus": gpus,
     }
+
+
+def _version_of(module: str) -> str | None:
+    try:
+        return importlib.import_module(module).__version__
+    except ImportError:
+        return None
 
 
 def _array_digest(value) -> str:
@@ -186,6 +194,7 @@ def _encode(result: TransferResult) -> bytes:
         snapshot_frames=frames,
         meta=json.dumps(meta, default=str),
         **{f"history_{k}": np.asarray(v) for k, v in result.history.items()},
+        **{f"array_{k}": np.asarray(v) for k, v in result.arrays.items()},
     )
     return buffer.getvalue()
 
@@ -204,6 +213,7 @@ def _decode(path: Path) -> TransferResult:
         history = {k[len("history_") :]: data[k].tolist() for k in data.files if k.startswith("history_")}
         snapshots = list(zip(data["snapshot_steps"].tolist(), data["snapshot_frames"]))
         image = data["image"]
+        arrays = {k[len("array_") :]: data[k] for k in data.files if k.startswith("array_")}
     backbone = meta["backbone"]
     if backbone is not None:
         backbone = Backbone(**{k: tuple(v) if isinstance(v, list) else v for k, v in backbone.items()})
@@ -220,6 +230,7 @@ def _decode(path: Path) -> TransferResult:
         backbone=backbone,
         config=config,
         extra={**meta["extra"], "from_cache": True},
+        arrays=arrays,
     )
 
 
