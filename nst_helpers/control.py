@@ -1,6 +1,8 @@
-"""Control over the style (chapter 10): several styles mixed with weights, and one style per region of the
-picture through masked Gram matrices (Gatys et al. 2017, *Controlling Perceptual Factors in Neural Style
-Transfer*).
+"""Control over the style: several styles mixed with weights, and one style per region of the picture through
+masked Gram matrices.
+
+The masked Gram matrices follow Gatys, Ecker, Bethge, Hertzmann and Shechtman (2017), *Controlling Perceptual
+Factors in Neural Style Transfer*.
 
 Chapter: 10.
 """

@@ -1,6 +1,7 @@
-"""A feed-forward stylisation network (chapter 10): a small image-transformation network in the manner of
-Johnson et al. (2016) and Ulyanov et al. (2016), trained with the book's content and style losses to paint
-any photograph in one style in a single forward pass.
+"""A feed-forward stylisation network: a small image-transformation network, trained with the book's content and
+style losses, that paints any photograph in one style in a single forward pass.
+
+It follows Johnson, Alahi and Fei-Fei (2016) and Ulyanov, Lebedev, Vedaldi and Lempitsky (2016).
 
 The network: a 9x9 convolution, two stride-2 convolutions down, residual blocks, two upsampling steps (nearest
 neighbour, then a convolution, which avoids the checkerboard artefacts of transposed convolutions), and a 9x9

@@ -36,7 +36,7 @@ class TransferConfig:
     ``normalization="coursera"`` the style image is resized to the content image's size, as in the
     assignment: its Gram matrices are not divided by the number of positions.
 
-    Speed options, off by default (chapter 7 and ``benchmarks/time_to_quality.py`` measure them):
+    Speed options, off by default (chapter 11 and ``benchmarks/time_to_quality.py`` measure them):
     ``precision`` ``"bfloat16"`` or ``"float16"`` runs the network in that precision with the losses in
     float32 (mixed precision; fast only on hardware with such arithmetic), and ``jit_compile`` compiles the
     step with XLA.

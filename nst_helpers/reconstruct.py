@@ -1,6 +1,7 @@
-"""Images rebuilt from what one layer keeps (chapter 09): start from noise and minimise only the content loss at
-some layers (a content reconstruction) or only the style loss over some layers (a style reconstruction, that is,
-texture synthesis), as in Figure 1 of Gatys et al. (2016).
+"""Images rebuilt from what some layers keep: from noise, minimise only the content loss at those layers (a
+content reconstruction) or only their style loss (a style reconstruction, that is, texture synthesis).
+
+These are the pictures of Figure 1 of Gatys, Ecker and Bethge (2016).
 
 The loss is divided by its value at the noise start, so every reconstruction starts at 1 whatever the layer's
 scale, and multiplied by :data:`LOSS_SCALE` so that SciPy's L-BFGS-B does not mistake the small gradients of a

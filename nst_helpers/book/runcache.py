@@ -1,5 +1,5 @@
 """A disk cache of finished runs, so a long optimisation is computed once for the three editions, the tests
-and the book build (chapters 00, 06 and 07 call it).
+and the book build (chapters 00, 06, 07, 09 and 10 call it).
 
 ``cached(run, *args, **kwargs)`` returns ``run(*args, **kwargs)``, or the stored result of an identical earlier
 call. The key covers everything that determines the result:
@@ -7,13 +7,13 @@ call. The key covers everything that determines the result:
 * the function's name and every argument: an image by its bytes (a sample name or path) or its values (an
   array), a feature extractor by its backbone, layers, precision and a digest of its weights' values, a
   dataclass by its fields, a Keras optimiser by its class and settings (``progress`` does not count);
-* the versions of Python, TensorFlow, Keras, NumPy and SciPy;
+* the versions of Python, TensorFlow, Keras, NumPy, SciPy, Pillow and scikit-image (chapter 10's photographs);
 * a digest of the whole ``nst_helpers`` source, and of the function's own module when it lives elsewhere.
 
 Entries are ``.npz`` files (no pickle) in ``NST_RUN_CACHE`` (default: ``runs/`` in the sample cache folder);
 past ``NST_RUN_CACHE_MAX_MB`` megabytes (default 1024) the least recently used are removed.
 
-Chapters: 00, 06, 07.
+Chapters: 00, 06, 07, 09, 10.
 """
 
 from __future__ import annotations

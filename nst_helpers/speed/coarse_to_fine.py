@@ -3,7 +3,7 @@
 A step at half the size costs about a quarter as much, and the large shapes of the style (colour fields,
 big strokes) settle there; the full-size steps then only refine the details.
 
-Chapter: 07.
+Chapter: 11.
 """
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ __all__ = ["run_coarse_to_fine", "stage_sizes", "upscale"]
 def upscale(image: np.ndarray, height: int, width: int) -> np.ndarray:
     """A pre-processed (1, h, w, 3) image resized (bicubic) to ``height`` x ``width``, kept in the valid range.
 
-    Taught in chapter 07.
+    Taught in chapter 11.
     """
     resized = tf.image.resize(tf.convert_to_tensor(image, tf.float32), (height, width), method="bicubic")
     return np.clip(resized.numpy(), PREPROCESSED_MIN, PREPROCESSED_MAX).astype(np.float32)
 
 
 def stage_sizes(max_dim: int, scales: Sequence[float]) -> list[int]:
-    """The ``max_dim`` of each stage: ``max_dim`` times each scale, rounded, at least 32 px. Taught in chapter 07."""
+    """The ``max_dim`` of each stage: ``max_dim`` times each scale, rounded, at least 32 px. Taught in chapter 11."""
     if not scales or any(not 0 < s <= 1 for s in scales) or list(scales) != sorted(scales):
         raise InputError(f"scales must be increasing numbers in (0, 1]; got {list(scales)!r}.")
     return [max(32, int(round(max_dim * s))) for s in scales]
@@ -61,7 +61,7 @@ def run_coarse_to_fine(
     step starts); returning True ends that stage. The result has the history of all stages one after the other
     and ``extra["stages"]``: (max_dim, steps, seconds) per stage.
 
-    Taught in chapter 07.
+    Taught in chapter 11.
     """
     sizes = stage_sizes(config.max_dim, scales)
     if stage_steps is None:

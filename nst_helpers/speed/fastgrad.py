@@ -11,7 +11,7 @@ train step 1.21 to 1.28 times as fast as the same step with Keras' automatic gra
 The runner can also compute in ``bfloat16`` or ``float16`` (mixed precision): the kernels and the input are
 cast once, and every returned feature map is cast back to ``float32`` so the losses stay in ``float32``.
 
-Chapter: 06.
+Chapter: 11.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The estimate counts the feature maps of every layer the step runs through (kept 
 plus their gradients and the temporaries of the convolutions) and the network's weights, with a factor
 measured on the book's backbones (``benchmarks/time_to_quality.py`` reports the measured peaks).
 
-Chapter: 07.
+Chapter: 11.
 """
 
 from __future__ import annotations

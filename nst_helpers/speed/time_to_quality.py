@@ -7,10 +7,10 @@ weights, first reaches L_ref. Evaluations that only measure (a bfloat16 run's lo
 stage's image upscaled to S px) are not counted in a method's time; what the method does is: building the
 targets, tracing and compiling, every step.
 
-Used by chapter 07 (in the notebook's process) and by ``benchmarks/time_to_quality.py`` (one process per method).
+Used by chapter 11 (in the notebook's process) and by ``benchmarks/time_to_quality.py`` (one process per method).
 Each method is a small object whose ``run(trial)`` optimises and reports evaluations to the :class:`Trial`.
 
-Chapter: 07.
+Chapter: 11.
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ def run_method(name: str, opts: dict, l_ref: float | None, t_budget: float | Non
     A method other than the full-length ones stops once its loss is at most ``l_ref``, or after ``t_budget``
     seconds. The result also holds the best image (RGB).
 
-    Taught in chapter 07.
+    Taught in chapter 11.
     """
     method = REFERENCE if name == "reference" else METHOD_OBJECTS.get(name)
     if method is None:
@@ -216,7 +216,7 @@ def run_method(name: str, opts: dict, l_ref: float | None, t_budget: float | Non
 def time_to(trace: list, target: float) -> float | None:
     """The first time in ``trace`` (pairs of seconds and loss) at which the loss is at most ``target``.
 
-    Taught in chapter 07.
+    Taught in chapter 11.
     """
     return next((t for t, loss in trace if loss <= target), None)
 
@@ -224,7 +224,7 @@ def time_to(trace: list, target: float) -> float | None:
 def compare(opts: dict, methods=METHODS, budget: float = 1.5) -> dict:
     """The reference, then each method, in this process. Returns L_ref, T_ref and the results by name.
 
-    Taught in chapter 07.
+    Taught in chapter 11.
     """
     with tqdm(total=1 + len(methods), desc="time to quality", leave=False) as bar:
         bar.set_postfix_str("reference")
@@ -241,7 +241,7 @@ def compare(opts: dict, methods=METHODS, budget: float = 1.5) -> dict:
 def summary_rows(comparison: dict) -> list[dict]:
     """One row per method: time to L_ref, T_ref / that time, steps, seconds per step, best loss.
 
-    Taught in chapter 07.
+    Taught in chapter 11.
     """
     l_ref, t_ref = comparison["l_ref"], comparison["t_ref"]
     rows = []
