@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     from nst_helpers.optimize import run_style_transfer
     from nst_helpers.recipes import run_lbfgs
 
+    load_before = os.getloadavg()
     extractor = load_feature_extractor(args.backbone)
     config = TransferConfig(steps=args.steps, max_dim=args.size, snapshots=0)
     judge = StyleTransfer(extractor, "turtle", "great_wave", config)
@@ -91,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         "forward_pass_seconds": timings,
         "rows": rows,
         "peak_rss_gib": peak_rss_gib(),
+        "load_average_before_after": [load_before[0], os.getloadavg()[0]],
     }
     print(
         f"\n{report['cpu']} (bfloat16 instructions: {report['cpu_bf16']}), {extractor.backbone.label}, "
@@ -109,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"{row['picture']:<34} {cost:>18} {row['loss']:>12.4g} {row['loss'] / rows[0]['loss']:>8.3f}")
     print(f"optimisation (Adam) / network: {adam.seconds / min(timings):.0f}x the time per picture")
+    print(
+        f"load average (1 min) before and after: {load_before[0]:.2f}, {os.getloadavg()[0]:.2f} "
+        f"on {os.cpu_count()} cores (other programs running make every figure slower)"
+    )
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "feedforward.json").write_text(json.dumps(report, indent=2) + "\n")

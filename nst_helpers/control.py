@@ -92,6 +92,7 @@ def run_controlled(
                 f"{[m.shape for m in masks]} for {len(styles)} styles."
             )
 
+        @tf.autograph.experimental.do_not_convert  # plain tensor code; AutoGraph cannot read this closure
         def loss(image: tf.Tensor) -> dict[str, tf.Tensor]:
             features = extractor(image)
             c = tf.add_n([content_loss(features.content[n], t) for n, t in transfer.content_targets.items()])
