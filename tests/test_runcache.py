@@ -138,3 +138,26 @@ def test_only_functions_of_the_package_are_run(extractor):
 
 def test_a_string_naming_a_folder_is_a_plain_string(extractor, tmp_path):
     assert cache_key(run_style_transfer, CONTENT, STYLE, CONFIG, extractor=extractor, backbone=str(tmp_path))
+
+
+def test_plain_data_with_arrays_round_trips(tmp_path):
+    """Chapter 11 keeps its comparison (dicts, lists, numbers, None and images) in the run cache."""
+    from nst_helpers.book.runcache import _decode, _encode
+
+    data = {
+        "l_ref": 1.5,
+        "results": {
+            "lbfgs": {"trace": [(0.1, 3.0), (0.2, 2.0)], "image": np.arange(12, dtype=np.uint8).reshape(2, 2, 3)}
+        },
+        "missing": None,
+        "name": "x",
+        "count": np.int64(3),
+    }
+    path = tmp_path / "entry.npz"
+    path.write_bytes(_encode(data))
+    back = _decode(path)
+    assert back["l_ref"] == 1.5 and back["missing"] is None and back["name"] == "x" and back["count"] == 3
+    assert back["results"]["lbfgs"]["trace"] == [[0.1, 3.0], [0.2, 2.0]]
+    assert np.array_equal(back["results"]["lbfgs"]["image"], data["results"]["lbfgs"]["image"])
+    with pytest.raises(TypeError, match="plain data and arrays only"):
+        _encode({"bad": object()})

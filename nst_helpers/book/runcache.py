@@ -1,5 +1,5 @@
 """A disk cache of finished runs, so a long optimisation is computed once for the three editions, the tests
-and the book build (chapters 00, 06, 07, 09 and 10 call it).
+and the book build (chapters 00, 06, 07, 09, 10 and 11 call it).
 
 ``cached(run, *args, **kwargs)`` returns ``run(*args, **kwargs)``, or the stored result of an identical earlier
 call. The key covers everything that determines the result:
@@ -13,7 +13,7 @@ call. The key covers everything that determines the result:
 Entries are ``.npz`` files (no pickle) in ``NST_RUN_CACHE`` (default: ``runs/`` in the sample cache folder);
 past ``NST_RUN_CACHE_MAX_MB`` megabytes (default 1024) the least recently used are removed.
 
-Chapters: 00, 06, 07, 09, 10.
+Chapters: 00, 06, 07, 09, 10, 11.
 """
 
 from __future__ import annotations
@@ -168,7 +168,46 @@ def cache_key(run: Callable, *args, **kwargs) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
 
 
+def _encode_data(result: Any) -> bytes:
+    """Plain data (dicts, lists, numbers, strings, None) holding NumPy arrays: JSON plus one entry per array."""
+    arrays: dict[str, np.ndarray] = {}
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, np.ndarray):
+            key = f"data_{len(arrays)}"
+            arrays[key] = value
+            return {"__array__": key}
+        if isinstance(value, dict):
+            return {str(k): strip(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [strip(v) for v in value]
+        if isinstance(value, np.generic):
+            return value.item()
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        raise TypeError(f"cached() can keep plain data and arrays only; the result holds a {type(value).__name__}.")
+
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, data=json.dumps(strip(result)), **arrays)
+    return buffer.getvalue()
+
+
+def _decode_data(data) -> Any:
+    def rebuild(value: Any) -> Any:
+        if isinstance(value, dict):
+            if set(value) == {"__array__"}:
+                return data[value["__array__"]]
+            return {k: rebuild(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [rebuild(v) for v in value]
+        return value
+
+    return rebuild(json.loads(str(data["data"])))
+
+
 def _encode(result: TransferResult) -> bytes:
+    if not isinstance(result, TransferResult):
+        return _encode_data(result)
     steps = np.array([s for s, _ in result.snapshots], dtype=np.int64)
     frames = (
         np.stack([f for _, f in result.snapshots])
@@ -207,8 +246,10 @@ def _rebuild(module: str, qualname: str, fields: dict) -> Any:
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
 
 
-def _decode(path: Path) -> TransferResult:
+def _decode(path: Path) -> Any:
     with np.load(path, allow_pickle=False) as data:
+        if "data" in data.files:
+            return _decode_data(data)
         meta = json.loads(str(data["meta"]))
         history = {k[len("history_") :]: data[k].tolist() for k in data.files if k.startswith("history_")}
         snapshots = list(zip(data["snapshot_steps"].tolist(), data["snapshot_frames"]))
@@ -256,8 +297,11 @@ def prune(folder: Path | None = None, max_bytes: int | None = None) -> list[Path
     return removed
 
 
-def cached(run: Callable[..., TransferResult], *args, **kwargs) -> TransferResult:
+def cached(run: Callable[..., Any], *args, **kwargs) -> Any:
     """``run(*args, **kwargs)``, or the stored result of an earlier call with the same :func:`cache_key`.
+
+    ``run`` returns a :class:`~nst_helpers.engine.TransferResult` or plain data (dicts, lists, numbers, strings,
+    NumPy arrays), such as chapter 11's comparison.
 
     An interrupted run is not stored; a damaged entry is computed again.
 
@@ -274,7 +318,7 @@ def cached(run: Callable[..., TransferResult], *args, **kwargs) -> TransferResul
         except Exception:  # a damaged entry (truncated zip, bad JSON, ...) is computed again
             path.unlink(missing_ok=True)
     result = run(*args, **kwargs)
-    if not result.interrupted:
+    if not getattr(result, "interrupted", False):
         atomic_write_bytes(path, _encode(result))
         prune(folder)
     return result

@@ -23,8 +23,9 @@ from tqdm.auto import tqdm
 
 from .._tf import keras, tf
 from ..engine import LBFGS, Evaluation, Method, TransferResult
+from ..errors import InputError
 from ..images import load_image, vgg_deprocess
-from ..model import load_feature_extractor
+from ..model import FeatureExtractor, load_feature_extractor
 from ..optimize import StyleTransfer, TransferConfig
 from .coarse_to_fine import run_coarse_to_fine, upscale
 
@@ -55,10 +56,21 @@ class Trial:
     should stop: its loss is at most ``l_ref``, or its time is past ``t_budget`` (never for full-length methods).
     """
 
-    def __init__(self, opts: dict, l_ref: float | None, t_budget: float | None, full_length: bool):
+    def __init__(
+        self,
+        opts: dict,
+        l_ref: float | None,
+        t_budget: float | None,
+        full_length: bool,
+        extractor: FeatureExtractor | None = None,
+    ):
         self.opts, self.l_ref, self.t_budget, self.full_length = opts, l_ref, t_budget, full_length
         self.size, self.steps, self.every = opts["size"], opts["steps"], opts["eval_every"]
-        self.extractor = load_feature_extractor(opts["backbone"])
+        if extractor is not None and extractor.backbone.name != opts["backbone"]:
+            raise InputError(
+                f"The extractor is {extractor.backbone.name}'s but opts asks for {opts['backbone']}; make them agree."
+            )
+        self.extractor = extractor or load_feature_extractor(opts["backbone"])
         self.content = load_image(opts["content"], self.size)
         self.style = load_image(opts["style"], self.size)
         keras.utils.set_random_seed(0)
@@ -188,19 +200,22 @@ METHOD_OBJECTS = {
 METHODS = tuple(METHOD_OBJECTS)
 
 
-def run_method(name: str, opts: dict, l_ref: float | None, t_budget: float | None) -> dict:
+def run_method(
+    name: str, opts: dict, l_ref: float | None, t_budget: float | None, extractor: FeatureExtractor | None = None
+) -> dict:
     """Run ``name`` (``"reference"`` or one of :data:`METHODS`); return its trace of (seconds, loss at S px).
 
     ``opts``: size, steps, eval_every, backbone, content, style, coarse_steps, coarse_evals (see the benchmark).
     A method other than the full-length ones stops once its loss is at most ``l_ref``, or after ``t_budget``
-    seconds. The result also holds the best image (RGB).
+    seconds. The result also holds the best image (RGB). ``extractor`` (of ``opts["backbone"]``) saves loading
+    the network again.
 
     Taught in chapter 11.
     """
     method = REFERENCE if name == "reference" else METHOD_OBJECTS.get(name)
     if method is None:
         raise ValueError(f"unknown method {name!r}; choose reference or one of {', '.join(METHODS)}")
-    trial = Trial(opts, l_ref, t_budget, method.full_length)
+    trial = Trial(opts, l_ref, t_budget, method.full_length, extractor)
     if method.run(trial).interrupted:  # Ctrl-C stops the whole comparison, not just this method
         raise KeyboardInterrupt
     return {
@@ -221,19 +236,22 @@ def time_to(trace: list, target: float) -> float | None:
     return next((t for t, loss in trace if loss <= target), None)
 
 
-def compare(opts: dict, methods=METHODS, budget: float = 1.5) -> dict:
+def compare(opts: dict, methods=METHODS, budget: float = 1.5, extractor: FeatureExtractor | None = None) -> dict:
     """The reference, then each method, in this process. Returns L_ref, T_ref and the results by name.
+
+    ``extractor`` (of ``opts["backbone"]``) is used instead of loading the network for every method; it also lets
+    the run cache key the comparison (chapter 11 keeps it with ``cached(compare, ..., extractor=...)``).
 
     Taught in chapter 11.
     """
     with tqdm(total=1 + len(methods), desc="time to quality", leave=False) as bar:
         bar.set_postfix_str("reference")
-        results = {"reference": run_method("reference", opts, None, None)}
+        results = {"reference": run_method("reference", opts, None, None, extractor)}
         l_ref, t_ref = results["reference"]["best_loss"], results["reference"]["seconds"]
         for name in methods:
             bar.update(1)
             bar.set_postfix_str(name)
-            results[name] = run_method(name, opts, l_ref, budget * t_ref)
+            results[name] = run_method(name, opts, l_ref, budget * t_ref, extractor)
         bar.update(1)
     return {"l_ref": l_ref, "t_ref": t_ref, "results": results}
 
