@@ -26,11 +26,12 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ._tf import keras, tf
+from .control import style_targets
 from .engine import TransferResult
 from .errors import InputError, OptimizationDivergedError
 from .files import atomic_write
 from .images import image_batch, to_uint8, vgg_preprocess
-from .losses import content_loss, gram_matrix, style_loss
+from .losses import content_loss, style_loss
 from .model import FeatureExtractor
 from .validate import finite_number, whole_number
 
@@ -172,8 +173,7 @@ def train_network(
     net = build_network(config.filters, config.residual_blocks)
     alpha = extractor.backbone.content_weight if config.content_weight is None else config.content_weight
     beta = extractor.backbone.style_weight if config.style_weight is None else config.style_weight
-    style_rgb = image_batch(style, config.style_max_dim or config.crop)
-    targets = {n: gram_matrix(f) for n, f in extractor(vgg_preprocess(style_rgb)).style.items()}
+    targets = style_targets(extractor, style, config.style_max_dim or config.crop)
     optimizer = keras.optimizers.Adam(learning_rate=float(config.learning_rate))
 
     @tf.function
