@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the package's one version; scripts/release.py changes it
 
 #: Each public name of the package and the module that defines it.
 _EXPORTS = {

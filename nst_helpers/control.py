@@ -14,7 +14,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ._tf import tf
-from .engine import LBFGS, Method, Problem, TransferResult, minimize
+from .engine import LBFGS, Callback, Method, Problem, TransferResult, minimize
 from .errors import InputError
 from .images import image_batch, vgg_preprocess
 from .losses import content_loss, gram_matrix
@@ -64,6 +64,7 @@ def run_controlled(
     masks: Sequence[np.ndarray] | None = None,
     method: Method | None = None,
     progress: bool = False,
+    callback: Callback | None = None,
 ) -> TransferResult:
     """Style transfer with several styles: mixed with ``weights`` (their Gram matrices summed), or one per region
     with ``masks`` (arrays of the content image's size in the book's pixels, values in [0, 1]); in the second
@@ -109,6 +110,8 @@ def run_controlled(
             return terms
 
     problem = Problem(loss, transfer.image.numpy(), transfer.problem.pixels)
-    result = minimize(problem, method or LBFGS(), config.steps, progress=progress, description="controlled")
+    result = minimize(
+        problem, method or LBFGS(), config.steps, progress=progress, description="controlled", callback=callback
+    )
     result.backbone, result.config = extractor.backbone, config
     return result

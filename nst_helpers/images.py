@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -139,8 +140,11 @@ def resize_like(rgb, like) -> np.ndarray:
     return np.asarray(img, dtype=np.float32)[np.newaxis]
 
 
-def save_image(image, path: str | os.PathLike[str]) -> Path:
+def save_image(image, path: str | os.PathLike[str], metadata: Mapping[str, str] | None = None) -> Path:
     """Write an RGB image (uint8 or float in [0, 255]) atomically: a temporary file, then a rename.
+
+    ``metadata`` (text keys and values) goes into PNG text chunks, or into a JPEG's comment as ``key: value``
+    lines; ``nst-stylize`` records its settings there.
 
     Taught in chapter 01.
     """
@@ -150,7 +154,19 @@ def save_image(image, path: str | os.PathLike[str]) -> Path:
             f"Pillow cannot write {target.suffix or 'extension-less'!r} files; use .png or .jpg for {target}."
         )
     pixels = Image.fromarray(to_uint8(image))
-    return atomic_write(target, pixels.save)
+    options: dict = {}
+    if metadata and target.suffix.lower() == ".png":
+        from PIL.PngImagePlugin import PngInfo
+
+        info = PngInfo()
+        for key, value in metadata.items():
+            info.add_itxt(key, value)
+        options["pnginfo"] = info
+    elif metadata and target.suffix.lower() in (".jpg", ".jpeg"):
+        options["comment"] = "\n".join(f"{k}: {v}" for k, v in metadata.items()).encode("utf-8")
+    return atomic_write(
+        target, lambda tmp: pixels.save(tmp, format=Image.registered_extensions()[target.suffix.lower()], **options)
+    )
 
 
 def image_batch(image, max_dim: int | None = None) -> np.ndarray:

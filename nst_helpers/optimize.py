@@ -23,7 +23,7 @@ from .speed.fastgrad import COMPUTE_DTYPES
 from .speed.memory import check_memory
 from .validate import finite_number, whole_number
 
-__all__ = ["INITS", "StyleTransfer", "TransferConfig", "TransferResult", "run_style_transfer"]
+__all__ = ["INITS", "StyleTransfer", "TransferConfig", "TransferResult", "adam_method", "run_style_transfer"]
 
 INITS = ("content", "noise", "content+noise")
 
@@ -91,6 +91,17 @@ class TransferConfig:
         return cw, sw
 
 
+def adam_method(config: TransferConfig) -> KerasOptimizer:
+    """Adam with ``config``'s learning rate, beta_1 and epsilon (the TF blog post's), as an engine method.
+
+    Taught in chapter 06.
+    """
+    optimizer = keras.optimizers.Adam(
+        learning_rate=float(config.learning_rate), beta_1=float(config.beta_1), epsilon=float(config.epsilon)
+    )
+    return KerasOptimizer(optimizer, jit_compile=config.jit_compile)
+
+
 class StyleTransfer:
     """The targets, the weighted loss and the image being optimised of one run. Taught in chapter 06."""
 
@@ -125,12 +136,7 @@ class StyleTransfer:
                 f"start has shape {np.shape(start)}; it must match the content image, {content_rgb.shape}."
             )
         self.problem = Problem(self.loss_terms, start, VGG_PIXELS)
-        self.method = KerasOptimizer(
-            keras.optimizers.Adam(
-                learning_rate=float(config.learning_rate), beta_1=float(config.beta_1), epsilon=float(config.epsilon)
-            ),
-            jit_compile=config.jit_compile,
-        )
+        self.method = adam_method(config)
 
     @property
     def image(self) -> tf.Variable:

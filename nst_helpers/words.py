@@ -49,6 +49,13 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "setup.gpu": {"en": "GPU: {name}", "vi": "GPU: {name}", "zh": "GPU：{name}"},
     "setup.cpu": {"en": "no GPU (CPU only)", "vi": "không có GPU (chỉ CPU)", "zh": "无 GPU（仅 CPU）"},
+    "setup.no_cjk_font": {
+        "en": "No Chinese font found, so Chinese figure labels will show as empty boxes. "
+        "Install the font package with: pip install mpl-font (then restart the kernel).",
+        "vi": "Không tìm thấy phông chữ tiếng Trung, nên nhãn tiếng Trung trên hình sẽ hiện thành ô vuông trống. "
+        "Hãy cài gói phông chữ bằng lệnh: pip install mpl-font (rồi khởi động lại kernel).",
+        "zh": "未找到中文字体，图中的中文标签将显示为空白方框。请用 pip install mpl-font 安装字体包（然后重启内核）。",
+    },
     "sample.turtle": {
         "en": "Green sea turtle grazing seagrass",
         "vi": "Vích (rùa biển xanh) gặm cỏ biển",

@@ -27,6 +27,8 @@ CHECK_TAG = "nbval-check-output"
 TIMEOUT_S = 1200
 
 
+#: The notebook metadata kept: the kernel, jupytext's, and Colab's request for a GPU runtime (chapters that optimise).
+NOTEBOOK_METADATA = ("kernelspec", "jupytext", "accelerator", "colab")
 #: The pages that are notebooks besides the chapters: the answers to the chapters' exercises.
 NOTEBOOK_PAGES = ("answers",)
 
@@ -43,7 +45,7 @@ def notebook_path(source: Path) -> Path:
 
 def keep_checked_outputs(notebook, executed: bool = True) -> None:
     """Strip every output but those of ``nbval-check-output`` cells (all of them when not ``executed``),
-    number the kept cells so nbval compares them, and keep only the kernelspec and jupytext metadata."""
+    number the kept cells so nbval compares them, and keep only the notebook metadata in NOTEBOOK_METADATA."""
     count = 0
     for cell in notebook.cells:
         if cell.cell_type != "code":
@@ -58,7 +60,7 @@ def keep_checked_outputs(notebook, executed: bool = True) -> None:
         for output in cell.outputs:
             if "execution_count" in output:
                 output["execution_count"] = count
-    notebook.metadata = {key: notebook.metadata[key] for key in ("kernelspec", "jupytext") if key in notebook.metadata}
+    notebook.metadata = {key: notebook.metadata[key] for key in NOTEBOOK_METADATA if key in notebook.metadata}
 
 
 def refresh(source: Path) -> Path:
@@ -81,14 +83,15 @@ def resync(source: Path) -> Path:
     """Rewrite the notebook of ``source`` with the source's cells and the existing notebook's checked outputs."""
     target = notebook_path(source)
     notebook, old = jupytext.read(source), nbformat.read(target, as_version=4)
-    kinds = [c.cell_type for c in notebook.cells]
-    if kinds != [c.cell_type for c in old.cells]:
-        raise SystemExit(f"{source}: the cells changed in number or kind; run without --keep-outputs to execute it.")
-    for cell, before in zip(notebook.cells, old.cells):
-        if "id" in before:
-            cell.id = before.id
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = before.outputs, before.execution_count
+    code, old_code = ([c for c in nb.cells if c.cell_type == "code"] for nb in (notebook, old))
+    if len(code) != len(old_code):
+        raise SystemExit(f"{source}: the code cells changed in number; run without --keep-outputs to execute it.")
+    if [c.cell_type for c in notebook.cells] == [c.cell_type for c in old.cells]:
+        for cell, before in zip(notebook.cells, old.cells):
+            if "id" in before:
+                cell.id = before.id
+    for cell, before in zip(code, old_code):  # text cells may come and go; each code cell keeps its outputs
+        cell.outputs, cell.execution_count = before.outputs, before.execution_count
     notebook.metadata["kernelspec"] = old.metadata.get("kernelspec", {})
     keep_checked_outputs(notebook)
     target.write_text(jupytext.writes(notebook, fmt="ipynb"), encoding="utf-8")

@@ -153,6 +153,22 @@ def test_switcher_links_point_at_the_same_page_in_every_edition(lang, page):
         assert (REPO / "book" / link["code"] / f"{page}.md").is_file()
 
 
+def test_the_colab_button_opens_the_release_the_set_up_cells_install(monkeypatch):
+    """The page's Colab link uses the tag v<version>, the same release as the set-up cell's PACKAGE."""
+    import nst_helpers
+
+    seen = {}
+    monkeypatch.setattr(nst_book, "colab_url", lambda url, branch, *rest: seen.setdefault("branch", branch))
+
+    class App:
+        srcdir = str(REPO / "book" / "en")
+        env = type("Env", (), {"found_docs": {"06_optimization"}})()
+        config = type("Config", (), {"html_theme_options": {"repository_url": REPOSITORY["url"]}})()
+
+    nst_book._page_context(App(), "06_optimization", "page.html", {}, None)
+    assert seen["branch"] == f"v{nst_helpers.__version__}"
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_colab_opens_the_paired_notebook(lang):
     for page in PAGES:

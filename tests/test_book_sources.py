@@ -91,11 +91,42 @@ def test_notebooks_carry_only_checked_outputs(lang, stem):
             assert not cell.outputs, f"{lang}/{stem}: an unchecked cell has stored outputs"
 
 
-def test_first_cell_installs_from_the_configured_repository():
+def test_first_cell_installs_the_release_from_the_configured_repository():
+    """Every set-up cell pins the current release (scripts/release.py writes them) and folds its output away."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import release
+
     url = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
+    assert release.problems() == []
+    pinned = f'PACKAGE = "git+{url}@v{release.current_version()}"'
     for lang in LANGS:
         for stem in notebook_stems():
-            first = code_cells(REPO / "book" / lang / f"{stem}.md")[0][0]
-            assert f"git+{url}" in first and f'setup("{lang}")' in first, (
-                f"{lang}/{stem}: the first code cell is not the set-up cell"
-            )
+            first, tags = code_cells(REPO / "book" / lang / f"{stem}.md")[0]
+            assert pinned in first and f'setup("{lang}")' in first, f"{lang}/{stem}: not the set-up cell"
+            assert "hide-output" in tags, f"{lang}/{stem}: the set-up cell's output is not folded away"
+            notebook = nbformat.read(REPO / "notebooks" / lang / f"{stem}.ipynb", as_version=4)
+            badge = notebook.cells[1].source
+            assert notebook.cells[1].metadata.get("tags") == ["remove-cell"] and "colab-badge.svg" in badge
+            assert f"/blob/v{release.current_version()}/notebooks/{lang}/{stem}.ipynb" in badge
+
+
+def test_a_release_rewrites_every_install_line_and_badge():
+    sys.path.insert(0, str(REPO / "scripts"))
+    import release
+
+    page = REPO / "book" / "vi" / "06_optimization.md"
+    text = page.read_text(encoding="utf-8")
+    newer = release.rewrite_page(text, page, "9.8.7")
+    assert newer.count("@v9.8.7") == 1 and newer.count("/blob/v9.8.7/notebooks/vi/06_optimization.ipynb") == 1
+    assert release.rewrite_page(newer, page, release.current_version()) == text  # and back, nothing else touched
+    assert release.problems("9.8.7")  # the files are not at 9.8.7: reported
+
+
+def test_chapters_that_optimise_ask_colab_for_a_gpu():
+    for lang in LANGS:
+        for stem in ("06_optimization", "07_experiments", "09_layers", "10_beyond", "11_performance"):
+            for notebook in (
+                nbformat.read(REPO / "notebooks" / lang / f"{stem}.ipynb", as_version=4),
+                jupytext.read(REPO / "book" / lang / f"{stem}.md"),
+            ):
+                assert notebook.metadata.get("accelerator") == "GPU", f"{lang}/{stem}"

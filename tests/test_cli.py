@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from PIL import Image
 
+import nst_helpers
 from nst_helpers.cli import main
 
 
@@ -29,7 +32,7 @@ def test_stylize_samples_writes_a_png_and_names_the_backbone(tmp_path, capsys, s
         (["turtle", "mona_lisa"], "Unknown sample image 'mona_lisa'"),
         (["turtle", "great_wave", "--steps", "0"], "steps must be"),
         (["turtle", "great_wave", "--size", "-5"], "max_dim"),
-        (["turtle", "great_wave", "--learning-rate", "nan"], "learning_rate must be a finite number"),
+        (["turtle", "great_wave", "--optimizer", "adam", "--learning-rate", "nan"], "learning_rate must be a finite"),
     ],
 )
 def test_bad_input_gives_one_line_and_no_file(tmp_path, capsys, args, message):
@@ -44,4 +47,72 @@ def test_bad_input_gives_one_line_and_no_file(tmp_path, capsys, args, message):
     )
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+SMALL = ["--size", "64", "--steps", "3", "--backbone", "vgg16-hed", "--quiet"]
+
+
+def _settings(path) -> dict:
+    return json.loads(Image.open(path).text["nst-stylize"])
+
+
+@pytest.mark.slow
+def test_the_png_records_what_made_it_and_lbfgs_is_the_default(tmp_path, capsys, samples):
+    out = tmp_path / "out.png"
+    assert main(["turtle", "great_wave", "-o", str(out), *SMALL, "--seed", "3"]) == 0
+    settings = _settings(out)
+    assert settings["optimizer"] == "lbfgs" and settings["steps"] == 3 and settings["seed"] == 3
+    assert settings["backbone"] == "vgg16-hed" and settings["size"] == 64 and settings["tf32"] is False
+    assert settings["styles"][0]["given"] == "great_wave" and len(settings["styles"][0]["sha256"]) == 64
+    assert settings["content"]["file"].endswith("Green_Sea_Turtle_grazing_seagrass.jpg")
+    assert settings["nst_helpers"] == nst_helpers.__version__ and settings["content_weight"] > 0
+    assert set(settings["versions"]) == {"tensorflow", "keras", "numpy"}
+    assert "lbfgs, 3 evaluations" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_several_styles_mixed_with_adam_and_colours_kept(tmp_path, samples):
+    out = tmp_path / "mixed.png"
+    args = ["turtle", "great_wave", "kandinsky", "--mix", "3,1", "--optimizer", "adam", "--preserve-color"]
+    assert main([*args, "-o", str(out), *SMALL]) == 0
+    settings = _settings(out)
+    assert settings["mix"] == [0.75, 0.25] and settings["optimizer"] == "adam" and settings["preserve_color"]
+    assert settings["learning_rate"] == 5.0
+
+
+@pytest.mark.slow
+def test_the_time_limit_stops_the_run_and_writes_the_best_image(tmp_path, capsys, samples):
+    out = tmp_path / "out.png"
+    args = ["turtle", "great_wave", "-o", str(out), "--size", "64", "--steps", "500", "--backbone", "vgg16-hed"]
+    assert main([*args, "--quiet", "--time-limit", "0.001"]) == 0
+    assert "stopped at the time limit" in capsys.readouterr().out
+    assert 2 <= _settings(out)["evaluations_run"] < 500  # the clock starts at the first evaluation
+
+
+@pytest.mark.slow
+def test_options_may_come_after_the_output(tmp_path, samples):
+    out = tmp_path / "out.png"
+    assert main(["turtle", "-o", str(out), "great_wave", *SMALL]) == 0
+    assert out.is_file()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["turtle", "great_wave", "kandinsky", "--mix", "1"], "--mix has 1 weights for 2 style images"),
+        (["turtle", "great_wave", "--mix", "a,b"], "expected numbers separated by commas"),
+        (["turtle", "great_wave", "--mix", "-1"], "not negative"),
+        (["turtle", "great_wave", "--time-limit", "0"], "positive number of seconds"),
+        (["turtle", "great_wave", "--optimizer", "sgd"], "invalid choice: 'sgd'"),
+        (["turtle", "great_wave", "--mix", "1e308,1e308"], "not all zero"),
+        (["turtle", "great_wave", "--learning-rate", "2"], "--learning-rate is Adam's"),
+        (["turtle", "--model", "net.keras", "--preserve-color"], "--preserve-color do(es) not apply to --model"),
+        (["turtle"], "the style image is missing"),
+    ],
+)
+def test_bad_options_are_usage_errors(tmp_path, capsys, args, message):
+    with pytest.raises(SystemExit) as info:
+        main([*args, "-o", str(tmp_path / "out.png")])
+    assert info.value.code == 2 and message in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []

@@ -107,6 +107,28 @@ def test_memory_estimate_grows_with_pixels_and_a_too_large_image_is_refused(extr
     StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64))
 
 
+def test_on_a_gpu_the_memory_check_reads_the_gpus_memory(extractor, monkeypatch):
+    monkeypatch.setattr(memory, "_gpu_present", lambda: True)
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2**30)  # the host's memory is not what counts
+    monkeypatch.setattr(memory, "_gpu_total_bytes", lambda: 16 * 2**30)  # a T4
+    monkeypatch.setattr(memory, "_gpu_used_bytes", lambda: 2**30)
+    assert memory.available_gpu_bytes() == 15 * 2**30
+    memory.check_memory((1, 1024, 1024, 3), extractor)
+    monkeypatch.setattr(memory, "_gpu_total_bytes", lambda: 2 * 2**30)
+    with pytest.raises(InputError, match="GiB of GPU memory is free"):
+        memory.check_memory((1, 1024, 1024, 3), extractor)
+    monkeypatch.setattr(memory, "_gpu_total_bytes", lambda: None)  # no nvidia-smi: no check
+    memory.check_memory((1, 4096, 4096, 3), extractor)
+
+
+def test_the_gpu_profile_is_full_mode_with_larger_pictures_and_quick_mode_stays_quick():
+    from nst_helpers.book.modes import run_settings
+
+    cpu, gpu = run_settings("full"), run_settings("full", gpu=True)
+    assert gpu.mode == "full" and gpu.max_dim > cpu.max_dim and gpu.network_steps > cpu.network_steps
+    assert run_settings("quick", gpu=True) == run_settings("quick")
+
+
 def tiny_comparison(steps: int) -> dict:
     """Options of a time-to-quality comparison small enough for a test."""
     return {

@@ -3,8 +3,9 @@
 An edition is a Jupyter Book whose root is ``book/<lang>/``; the extension knows which one it builds from that
 folder's name and the editions from :mod:`nst_helpers.editions`. For every page it adds two template variables,
 ``nst_editions`` (links to the same page in each edition) and ``nst_colab_url`` (the paired notebook
-``notebooks/<lang>/<page>.ipynb`` on Colab, for chapters), which ``templates/nst-editions.html`` renders; the
-``_config.yml`` files place that template in the article header through the theme option ``article_header_start``.
+``notebooks/<lang>/<page>.ipynb`` on Colab, for chapters, at the tag of the release the set-up cells install),
+which ``templates/nst-editions.html`` renders; the ``_config.yml`` files place that template in the article header
+through the theme option ``article_header_start``.
 
 MathJax comes from the ``django-static-mathjax`` package (MathJax 3 as static files, no Django needed), so
 the math renders without any network access; the pages load ``_static/mathjax/tex-chtml.js``.
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from nst_helpers import __version__
 from nst_helpers.editions import EDITIONS
 
 HERE = Path(__file__).resolve().parent
@@ -61,8 +63,9 @@ def _page_context(app, pagename: str, templatename: str, context: dict, doctree)
         return
     options = app.config.html_theme_options
     context["nst_editions"] = edition_links(srcdir.parent, lang, pagename)
+    # The notebook of the release that the set-up cells install (scripts/release.py), not of the moving branch.
     context["nst_colab_url"] = colab_url(
-        options.get("repository_url", ""), options.get("repository_branch", ""), lang, pagename, srcdir.parents[1]
+        options.get("repository_url", ""), f"v{__version__}", lang, pagename, srcdir.parents[1]
     )
 
 

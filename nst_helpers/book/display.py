@@ -16,7 +16,10 @@ from matplotlib import font_manager
 
 from ..images import to_uint8
 
-#: Fonts that carry Chinese glyphs, in order of preference (Debian's fonts-noto-cjk, then common others).
+#: The Chinese figure font that comes with the package's dependencies: Noto Sans CJK SC (SIL Open Font Licence
+#: 1.1), as shipped in the wheel of the PyPI package mpl-font, so no system package is needed.
+PACKAGED_CJK_FONT = ("mpl_font", "fonts/noto/NotoSansCJKsc-Regular.otf")
+#: Fonts that carry Chinese glyphs, in order of preference (the packaged one, then common system fonts).
 CJK_FONTS = (
     "Noto Sans CJK SC",
     "Noto Sans CJK JP",
@@ -29,13 +32,26 @@ CJK_FONTS = (
 )
 
 
+def _register_packaged_cjk_font() -> None:
+    """Add the packaged Noto Sans CJK SC to matplotlib's font list (a no-op if the package is missing)."""
+    from importlib import resources
+
+    package, name = PACKAGED_CJK_FONT
+    try:
+        path = resources.files(package).joinpath(name)
+    except ModuleNotFoundError:
+        return
+    if path.is_file() and str(path) not in {f.fname for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(str(path))
+
+
 def use_cjk_font() -> str | None:
-    """Put the first installed CJK font in front of matplotlib's sans-serif list; return its name."""
+    """Put the first available CJK font in front of matplotlib's sans-serif list; return its name (None: none).
+
+    Taught in chapter 01 (the Chinese edition's figure labels).
+    """
+    _register_packaged_cjk_font()
     installed = {f.name for f in font_manager.fontManager.ttflist}
-    if not installed.intersection(CJK_FONTS):
-        # A font installed after matplotlib built its cache is only seen once the cache is rebuilt.
-        font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
-        installed = {f.name for f in font_manager.fontManager.ttflist}
     for name in CJK_FONTS:
         if name in installed:
             fonts = list(matplotlib.rcParams["font.sans-serif"])

@@ -1,6 +1,8 @@
 """Quick mode (small images, few steps: for CI and nbval) and full mode (for the rendered book and Colab).
 
-One environment variable chooses: ``NST_MODE=quick`` or ``NST_MODE=full`` (the default).
+One environment variable chooses: ``NST_MODE=quick`` or ``NST_MODE=full`` (the default). With a GPU, full mode
+takes the GPU profile: larger pictures and a longer network training, sized for a Colab T4 in a few minutes per
+chapter (an expectation from the CPU measurements and the T4's throughput, not a measurement on a T4).
 
 Chapter: 00.
 """
@@ -58,6 +60,22 @@ _SETTINGS = {
         network_crop=128,
     ),
 }
+#: The GPU memory (what TensorFlow may use) from which full mode takes the GPU profile: a T4 has 15 GiB, and a
+#: 512-pixel step is estimated at well under 10 (nst_helpers.speed.memory).
+GPU_PROFILE_MIN_BYTES = 10 * 2**30
+#: Full mode on a GPU with at least GPU_PROFILE_MIN_BYTES.
+GPU_FULL = RunSettings(
+    "full",
+    max_dim=512,
+    steps=200,
+    experiment_max_dim=256,
+    experiment_steps=80,
+    snapshots=10,
+    reconstruction_max_dim=256,
+    reconstruction_steps=200,
+    network_steps=2000,
+    network_crop=256,
+)
 
 
 def current_mode() -> str:
@@ -68,9 +86,12 @@ def current_mode() -> str:
     return mode
 
 
-def run_settings(mode: str | None = None) -> RunSettings:
-    """The :class:`RunSettings` of ``mode`` (default: the current mode). Taught in chapter 00."""
+def run_settings(mode: str | None = None, gpu: bool = False) -> RunSettings:
+    """The :class:`RunSettings` of ``mode`` (default: the current mode); ``gpu``: full mode's GPU profile.
+
+    Taught in chapter 00.
+    """
     mode = mode or current_mode()
     if mode not in _SETTINGS:
         raise InputError(f"Unknown mode {mode!r}; choose 'quick' or 'full'.")
-    return _SETTINGS[mode]
+    return GPU_FULL if gpu and mode == "full" else _SETTINGS[mode]

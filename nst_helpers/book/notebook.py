@@ -6,30 +6,17 @@ Chapter: 00.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 import warnings
 
 import matplotlib
 
 from .._tf import tf
+from ..speed.memory import available_gpu_bytes
 from ..words import say, use_edition
 from .display import use_cjk_font
-from .modes import RunSettings, run_settings
+from .modes import GPU_PROFILE_MIN_BYTES, RunSettings, run_settings
 
 SEED = 42
-
-
-def _in_colab() -> bool:
-    return "google.colab" in sys.modules
-
-
-def _install_cjk_font_on_colab() -> None:
-    """Colab has no CJK font: install Debian's Noto CJK and let matplotlib find it."""
-    if not _in_colab() or shutil.which("apt-get") is None:
-        return
-    subprocess.run(["apt-get", "install", "-y", "-qq", "fonts-noto-cjk"], check=False, capture_output=True)
 
 
 def setup(edition: str = "en", seed: int = SEED) -> RunSettings:
@@ -47,10 +34,12 @@ def setup(edition: str = "en", seed: int = SEED) -> RunSettings:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     matplotlib.rcParams.update({"figure.dpi": 100, "axes.grid": False, "image.interpolation": "lanczos"})
     if edition == "zh" and use_cjk_font() is None:
-        _install_cjk_font_on_colab()
-        use_cjk_font()
-    settings = run_settings()
+        warnings.warn(say("setup.no_cjk_font"), stacklevel=2)
+    # TensorFloat-32 (on by default on Ampere and newer GPUs) rounds matmul inputs to 10 mantissa bits: the checked
+    # numbers would move by up to a few 1e-4 relative (chapter 11 shows it), so every edition computes in full float32.
+    tf.config.experimental.enable_tensor_float_32_execution(False)
     gpus = tf.config.list_physical_devices("GPU")
+    settings = run_settings(gpu=bool(gpus) and (available_gpu_bytes() or 0) >= GPU_PROFILE_MIN_BYTES)
     device = say("setup.gpu", name=gpus[0].name) if gpus else say("setup.cpu")
     size = {"size": settings.max_dim, "steps": settings.steps}
     print(say("setup", version=tf.__version__, device=device, mode=settings.mode, **size))

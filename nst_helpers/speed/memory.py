@@ -9,6 +9,7 @@ Chapter: 11.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -62,20 +63,61 @@ def available_bytes() -> int | None:
     return min(found) if found else None
 
 
+def _gpu_present() -> bool:
+    from .._tf import tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+@functools.cache
+def _gpu_total_bytes() -> int | None:
+    """What TensorFlow's allocator may use on ``GPU:0``: the GPU TensorFlow sees (after CUDA_VISIBLE_DEVICES, or a
+    MIG slice), less what the CUDA context and other processes held when TensorFlow started; None if unknown."""
+    try:
+        from tensorflow.python.client import device_lib
+
+        for device in device_lib.list_local_devices():
+            if device.device_type == "GPU":
+                return int(device.memory_limit) or None
+    except Exception:  # an internal TensorFlow module: if it moves, the check is skipped, never the run
+        return None
+    return None
+
+
+def _gpu_used_bytes() -> int:
+    """What TensorFlow's tensors hold on the first GPU now."""
+    from .._tf import tf
+
+    try:
+        return int(tf.config.experimental.get_memory_info("GPU:0")["current"])
+    except (ValueError, RuntimeError):
+        return 0
+
+
+def available_gpu_bytes() -> int | None:
+    """Memory TensorFlow may still use on its first GPU for this run's tensors; None if unknown."""
+    total = _gpu_total_bytes()
+    return None if total is None else total - _gpu_used_bytes()
+
+
 def check_memory(image_shape: tuple[int, ...], extractor) -> None:
-    """Raise :class:`InputError` before a run whose step would not fit in the memory left (CPU runs).
+    """Raise :class:`InputError` before a run whose step would not fit in the memory left: the GPU's on a machine
+    with a GPU, else the host's.
 
     ``NST_SKIP_MEMORY_CHECK=1`` turns the check off (for machines where the estimate is wrong).
     """
     if os.environ.get("NST_SKIP_MEMORY_CHECK") == "1":
         return
-    need, free = estimate_step_bytes(extractor.model, image_shape), available_bytes()
+    on_gpu = _gpu_present()
+    need = estimate_step_bytes(extractor.model, image_shape)
+    free = available_gpu_bytes() if on_gpu else available_bytes()
     if free is None or need <= free:
         return
     height, width = int(image_shape[-3]), int(image_shape[-2])
     gib = 2**30
+    where = "GPU memory" if on_gpu else "memory"
     raise InputError(
         f"A {width}x{height} image needs about {need / gib:.1f} GiB for one step, but only {free / gib:.1f} GiB of "
-        f"memory is free. Use a smaller max_dim (the memory grows with the number of pixels), close other "
+        f"{where} is free. Use a smaller max_dim (the memory grows with the number of pixels), close other "
         f"programs, or set NST_SKIP_MEMORY_CHECK=1 if you know it fits."
     )
