@@ -65,7 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"loss evaluations (default {DEFAULT_STEPS['lbfgs']} for lbfgs, {DEFAULT_STEPS['adam']} for adam)",
     )
     parser.add_argument(
-        "--time-limit", type=_seconds, default=None, help="stop after this many seconds and write the best image"
+        "--time-limit",
+        type=_seconds,
+        default=None,
+        help="seconds of optimisation, counted from the first evaluation (loading and compiling not counted); "
+        "then write the best image",
     )
     parser.add_argument("--preserve-color", action="store_true", help="keep the content image's colours (chapter 07)")
     parser.add_argument("--content-weight", type=float, default=None, help="default: the backbone's")
@@ -164,6 +168,14 @@ _OPTIMISATION_ONLY = {
     "--time-limit": lambda a: a.time_limit is not None,
     "--optimizer": lambda a: a.optimizer != "lbfgs",
     "--steps": lambda a: a.steps is not None,
+    "--learning-rate": lambda a: a.learning_rate != 5.0,
+    "--content-weight": lambda a: a.content_weight is not None,
+    "--style-weight": lambda a: a.style_weight is not None,
+    "--tv-weight": lambda a: a.tv_weight != 0.0,
+    "--init": lambda a: a.init != "content",
+    "--seed": lambda a: a.seed != 0,
+    "--backbone": lambda a: a.backbone != "auto",
+    "--weights": lambda a: a.weights is not None,
 }
 
 
@@ -176,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         ignored = [flag for flag, given in _OPTIMISATION_ONLY.items() if given(args)]
         if ignored:
             parser.error(f"{', '.join(ignored)} do(es) not apply to --model: the network paints in one forward pass")
-    if args.optimizer == "lbfgs" and args.learning_rate != 5.0:
+    if args.model is None and args.optimizer == "lbfgs" and args.learning_rate != 5.0:
         parser.error("--learning-rate is Adam's; L-BFGS chooses its own steps. Add --optimizer adam to use it")
     if args.model is None and not args.styles:
         parser.error("the style image is missing: give STYLE, or --model PATH for a trained network")
@@ -188,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
         except NSTError as exc:
             print(f"nst-stylize: error: {exc}", file=sys.stderr)
             return 2
+        except OSError as exc:
+            print(f"nst-stylize: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     try:
         import time
 
@@ -196,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         from .engine import LBFGS
         from .images import load_image, save_image
         from .model import load_feature_extractor
-        from .optimize import StyleTransfer, TransferConfig
+        from .optimize import StyleTransfer, TransferConfig, adam_method
 
         steps = DEFAULT_STEPS[args.optimizer] if args.steps is None else args.steps
         config = TransferConfig(
@@ -229,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from ._tf import keras, tf
 
-        # Full float32 on GPUs with TensorFloat-32, as in the book (chapter 11), so a run repeats across GPUs.
+        # Full float32 on GPUs with TensorFloat-32, as in the book (chapter 11), so the losses match the book's.
         tf.config.experimental.enable_tensor_float_32_execution(False)
         keras.utils.set_random_seed(config.seed)
         if len(args.styles) == 1:
@@ -237,11 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             method = LBFGS() if args.optimizer == "lbfgs" else None
             result = transfer.run(callback=out_of_time, progress=not args.quiet, method=method)
         else:
-            method = (
-                LBFGS()
-                if args.optimizer == "lbfgs"
-                else StyleTransfer(extractor, args.content, args.styles[0], config).method
-            )
+            method = LBFGS() if args.optimizer == "lbfgs" else adam_method(config)
             result = run_controlled(
                 args.content,
                 args.styles,
@@ -259,10 +270,13 @@ def main(argv: list[str] | None = None) -> int:
     except NSTError as exc:
         print(f"nst-stylize: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the output cannot be written: a folder that is missing or read-only, a full disk
+        print(f"nst-stylize: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     evaluations = len(result.history["total"])
     if result.interrupted:
         status = "stopped early (Ctrl-C); best image so far"
-    elif clock["timed_out"]:
+    elif clock["timed_out"] and evaluations < steps:
         status = f"stopped at the time limit ({args.time_limit:g} s) after {evaluations} evaluations; best image so far"
     else:
         status = "done"

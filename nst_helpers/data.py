@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import shlex
 import sys
 import urllib.error
 import urllib.parse
@@ -375,7 +376,7 @@ def fetch_samples_main(argv: list[str] | None = None) -> int:
         return 1
     for path in paths:
         print(path)
-    print(f"export {DATA_DIR_ENV}={folder.resolve()}")
+    print(f"export {DATA_DIR_ENV}={shlex.quote(str(folder.resolve()))}")
     return 0
 
 

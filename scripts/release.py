@@ -204,7 +204,8 @@ def release(version: str, tag: bool) -> None:
         )
         raise
     run("git", "add", "-A", "nst_helpers", "grader", "book", "notebooks", "assignments", "README.md")
-    run("git", "commit", "-qm", f"Release {version}: set-up cells install v{version}")
+    if subprocess.run(["git", "diff", "--cached", "--quiet"], cwd=REPO).returncode != 0:  # else: tag what is there
+        run("git", "commit", "-qm", f"Release {version}: set-up cells install v{version}")
     if tag:
         run("git", "tag", "-a", f"v{version}", "-m", f"Release {version}")
         print(f"tagged v{version}; publish it with: git push origin main v{version}")

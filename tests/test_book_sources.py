@@ -124,9 +124,22 @@ def test_a_release_rewrites_every_install_line_and_badge():
 
 def test_chapters_that_optimise_ask_colab_for_a_gpu():
     for lang in LANGS:
-        for stem in ("06_optimization", "07_experiments", "09_layers", "10_beyond", "11_performance"):
+        for stem in (
+            "00_introduction",
+            "06_optimization",
+            "07_experiments",
+            "09_layers",
+            "10_beyond",
+            "11_performance",
+            "answers",
+        ):
             for notebook in (
                 nbformat.read(REPO / "notebooks" / lang / f"{stem}.ipynb", as_version=4),
                 jupytext.read(REPO / "book" / lang / f"{stem}.md"),
             ):
                 assert notebook.metadata.get("accelerator") == "GPU", f"{lang}/{stem}"
+
+
+def test_the_readme_has_no_placeholder_left():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert not re.search(r"[A-Z]+_PLACEHOLDER|\bTODO\b|\bTBD\b", text)

@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import http.server
 import io
+import os
 import threading
 import urllib.error
 
@@ -167,7 +168,11 @@ def test_fetch_samples_fills_a_folder_for_a_classroom(tmp_path, monkeypatch, ser
     printed = capsys.readouterr().out.splitlines()
     assert len(printed) == 7 and printed[-1] == f"export NST_DATA_DIR={(tmp_path / 'class').resolve()}"
     monkeypatch.setenv("NST_DATA_DIR", str(tmp_path / "class"))
-    assert all(data.sample_path(name, download=False).parent == tmp_path / "class" for name in data.SAMPLE_IMAGES)
+    paths = [data.sample_path(name, download=False) for name in data.SAMPLE_IMAGES]
+    assert all(p.parent == tmp_path / "class" for p in paths)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert all(p.stat().st_mode & 0o777 == 0o666 & ~umask for p in paths)  # others in the class can read them
 
 
 def test_resolve_image_paths_and_names(tmp_path):

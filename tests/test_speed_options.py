@@ -117,8 +117,18 @@ def test_on_a_gpu_the_memory_check_reads_the_gpus_memory(extractor, monkeypatch)
     monkeypatch.setattr(memory, "_gpu_total_bytes", lambda: 2 * 2**30)
     with pytest.raises(InputError, match="GiB of GPU memory is free"):
         memory.check_memory((1, 1024, 1024, 3), extractor)
-    monkeypatch.setattr(memory, "_gpu_total_bytes", lambda: None)  # no nvidia-smi: no check
+    monkeypatch.setattr(memory, "_gpu_total_bytes", lambda: None)  # TensorFlow reports no limit: no check
     memory.check_memory((1, 4096, 4096, 3), extractor)
+
+
+def test_the_gpu_memory_reader_works_here_and_finds_no_gpu_on_a_cpu():
+    """The real reader, not a stub: TensorFlow's device list is importable, and a CPU machine has no GPU limit."""
+    from tensorflow.python.client import device_lib
+
+    devices = device_lib.list_local_devices()
+    has_gpu = any(d.device_type == "GPU" for d in devices)
+    memory._gpu_total_bytes.cache_clear()
+    assert (memory._gpu_total_bytes() is not None) == has_gpu
 
 
 def test_the_gpu_profile_is_full_mode_with_larger_pictures_and_quick_mode_stays_quick():

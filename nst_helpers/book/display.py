@@ -34,13 +34,14 @@ CJK_FONTS = (
 
 def _register_packaged_cjk_font() -> None:
     """Add the packaged Noto Sans CJK SC to matplotlib's font list (a no-op if the package is missing)."""
-    from importlib import resources
+    import importlib.util
+    from pathlib import Path
 
     package, name = PACKAGED_CJK_FONT
-    try:
-        path = resources.files(package).joinpath(name)
-    except ModuleNotFoundError:
+    spec = importlib.util.find_spec(package)  # its location only: importing mpl_font would set its own defaults
+    if spec is None or not spec.submodule_search_locations:
         return
+    path = Path(list(spec.submodule_search_locations)[0]) / name
     if path.is_file() and str(path) not in {f.fname for f in font_manager.fontManager.ttflist}:
         font_manager.fontManager.addfont(str(path))
 

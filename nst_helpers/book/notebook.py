@@ -21,9 +21,10 @@ SEED = 42
 
 def setup(edition: str = "en", seed: int = SEED) -> RunSettings:
     """Prepare a chapter: the edition's language for the package's words, seeds, matplotlib defaults, a CJK font
-    for the Chinese edition; print the hardware.
+    for the Chinese edition, TensorFloat-32 off; print the hardware.
 
-    Returns the :class:`RunSettings` of the current mode (quick or full).
+    Returns the :class:`RunSettings` of the current mode (quick or full); full mode on a GPU with at least
+    ``GPU_PROFILE_MIN_BYTES`` of memory takes the GPU profile.
 
     Taught in chapter 00.
     """

@@ -1,8 +1,8 @@
 """TensorFloat-32: what the matrix units of Ampere and newer GPUs do to float32 inputs, emulated on any CPU.
 
 TF32 keeps float32's 8 exponent bits and rounds the 23-bit mantissa to the nearest 10-bit one before multiplying;
-the products are summed in float32. This emulation breaks exact ties to even (GPU generations differ in how they
-break ties, which are rare in real data). TensorFlow uses it by default for float32 matmuls and
+the products are summed in float32. This emulation breaks exact ties to even; the hardware's tie-breaking may
+differ, and ties are rare in real data. TensorFlow uses it by default for float32 matmuls and
 convolutions on such GPUs; ``nst_helpers.book.notebook.setup`` turns it off so the books' checked numbers hold.
 
 Chapter: 11.
