@@ -74,8 +74,11 @@ def _gpu_total_bytes() -> int | None:
     """What TensorFlow's allocator may use on ``GPU:0``: the GPU TensorFlow sees (after CUDA_VISIBLE_DEVICES, or a
     MIG slice), less what the CUDA context and other processes held when TensorFlow started; None if unknown."""
     try:
-        from tensorflow.python.client import device_lib
+        import importlib
 
+        from .._tf import tf  # noqa: F401  (TensorFlow's quiet import first)
+
+        device_lib = importlib.import_module("tensorflow.python.client.device_lib")
         for device in device_lib.list_local_devices():
             if device.device_type == "GPU":
                 return int(device.memory_limit) or None
