@@ -161,22 +161,26 @@ def _settings(args: argparse.Namespace, config, extractor, result, mix: list[flo
     return {"nst-stylize": json.dumps(settings)}
 
 
-#: Options that only an optimisation uses, and how to tell that one was given.
-_OPTIMISATION_ONLY = {
-    "--mix": lambda a: a.mix is not None,
-    "--preserve-color": lambda a: a.preserve_color,
-    "--time-limit": lambda a: a.time_limit is not None,
-    "--optimizer": lambda a: a.optimizer != "lbfgs",
-    "--steps": lambda a: a.steps is not None,
-    "--learning-rate": lambda a: a.learning_rate != 5.0,
-    "--content-weight": lambda a: a.content_weight is not None,
-    "--style-weight": lambda a: a.style_weight is not None,
-    "--tv-weight": lambda a: a.tv_weight != 0.0,
-    "--init": lambda a: a.init != "content",
-    "--seed": lambda a: a.seed != 0,
-    "--backbone": lambda a: a.backbone != "auto",
-    "--weights": lambda a: a.weights is not None,
-}
+#: The options that only an optimisation uses (argparse destinations); one set away from its default was given.
+_OPTIMISATION_ONLY = (
+    "mix",
+    "preserve_color",
+    "time_limit",
+    "optimizer",
+    "steps",
+    "learning_rate",
+    "content_weight",
+    "style_weight",
+    "tv_weight",
+    "init",
+    "seed",
+    "backbone",
+    "weights",
+)
+
+
+def _given(parser: argparse.ArgumentParser, args: argparse.Namespace, dest: str) -> bool:
+    return getattr(args, dest) != parser.get_default(dest)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,25 +189,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.model is not None and args.styles:
         parser.error("give either STYLE or --model, not both: a trained network carries its own style")
     if args.model is not None:
-        ignored = [flag for flag, given in _OPTIMISATION_ONLY.items() if given(args)]
+        ignored = ["--" + dest.replace("_", "-") for dest in _OPTIMISATION_ONLY if _given(parser, args, dest)]
         if ignored:
             parser.error(f"{', '.join(ignored)} do(es) not apply to --model: the network paints in one forward pass")
-    if args.model is None and args.optimizer == "lbfgs" and args.learning_rate != 5.0:
+    if args.model is None and args.optimizer == "lbfgs" and _given(parser, args, "learning_rate"):
         parser.error("--learning-rate is Adam's; L-BFGS chooses its own steps. Add --optimizer adam to use it")
     if args.model is None and not args.styles:
         parser.error("the style image is missing: give STYLE, or --model PATH for a trained network")
     if args.mix is not None and len(args.mix) != len(args.styles):
         parser.error(f"--mix has {len(args.mix)} weights for {len(args.styles)} style images; give one per style")
-    if args.model is not None:
-        try:
-            return _run_network(args)
-        except NSTError as exc:
-            print(f"nst-stylize: error: {exc}", file=sys.stderr)
-            return 2
-        except OSError as exc:
-            print(f"nst-stylize: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
     try:
+        if args.model is not None:
+            return _run_network(args)
         import time
 
         from .colour import preserve_colors

@@ -111,8 +111,15 @@ class SampleImage:
     def filenames(self) -> tuple[str, ...]:
         return (self.filename, *self.also_named)
 
+    def answers_to(self, name: str) -> bool:
+        """Whether ``name`` is this sample's short name, one of its file names, or one of their stems."""
+        return name == self.name or any(name in (f, Path(f).stem) for f in self.filenames)
 
-_ORIGINALS = "https://upload.wikimedia.org/wikipedia/commons/"
+
+def _original(commons_name: str) -> str:
+    """Where Commons keeps the original file: its folders are the first one and two hex digits of the name's MD5."""
+    digest = hashlib.md5(commons_name.encode("utf-8")).hexdigest()
+    return f"https://upload.wikimedia.org/wikipedia/commons/{digest[0]}/{digest[:2]}/{urllib.parse.quote(commons_name)}"
 
 
 def _file_path(commons_name: str, width: int | None = None) -> str:
@@ -121,18 +128,26 @@ def _file_path(commons_name: str, width: int | None = None) -> str:
     return url + (f"?width={width}" if width else "")
 
 
+def _from_original(commons_name: str, sha256: str, fallback_width: int | None = None) -> tuple[Source, ...]:
+    """A small original, checked by its SHA-256, then Special:FilePath (at ``fallback_width`` if given)."""
+    return Source(_original(commons_name), sha256), Source(_file_path(commons_name, fallback_width))
+
+
+def _from_thumbnails(commons_name: str) -> tuple[Source, ...]:
+    """A large original: Special:FilePath at two standard thumbnail widths."""
+    return Source(_file_path(commons_name, 1280)), Source(_file_path(commons_name, 960))
+
+
 SAMPLE_IMAGES: dict[str, SampleImage] = {
     s.name: s
     for s in [
         SampleImage(
             name="turtle",
             filename="Green_Sea_Turtle_grazing_seagrass.jpg",
-            sources=(
-                Source(
-                    _ORIGINALS + "d/d7/Green_Sea_Turtle_grazing_seagrass.jpg",
-                    "94f936ca3890dd8c17148e92bdef643dfa5c22f864a67a48d349572f54fe2d65",
-                ),
-                Source(_file_path("Green_Sea_Turtle_grazing_seagrass.jpg", 1280)),
+            sources=_from_original(
+                "Green_Sea_Turtle_grazing_seagrass.jpg",
+                "94f936ca3890dd8c17148e92bdef643dfa5c22f864a67a48d349572f54fe2d65",
+                fallback_width=1280,
             ),
             aspect=3367 / 2525,
             english_title="Green sea turtle grazing seagrass",
@@ -142,12 +157,10 @@ SAMPLE_IMAGES: dict[str, SampleImage] = {
         SampleImage(
             name="great_wave",
             filename="The_Great_Wave_off_Kanagawa.jpg",
-            sources=(
-                Source(
-                    _ORIGINALS + "0/0a/The_Great_Wave_off_Kanagawa.jpg",
-                    "44a8486abdf0330a3fe6b586e407506e738fe075fe0b5dfc43961e358fda7206",
-                ),
-                Source(_file_path("The_Great_Wave_off_Kanagawa.jpg", 1280)),
+            sources=_from_original(
+                "The_Great_Wave_off_Kanagawa.jpg",
+                "44a8486abdf0330a3fe6b586e407506e738fe075fe0b5dfc43961e358fda7206",
+                fallback_width=1280,
             ),
             aspect=4335 / 2990,
             english_title="The Great Wave off Kanagawa (Katsushika Hokusai)",
@@ -157,12 +170,9 @@ SAMPLE_IMAGES: dict[str, SampleImage] = {
         SampleImage(
             name="kandinsky",
             filename="Vassily_Kandinsky,_1913_-_Composition_7.jpg",
-            sources=(
-                Source(
-                    _ORIGINALS + "b/b4/Vassily_Kandinsky%2C_1913_-_Composition_7.jpg",
-                    "a291314b5dc7bafd293cbbfc70baf0b003e479a9be61d13579032acd44fac784",
-                ),
-                Source(_file_path("Vassily_Kandinsky,_1913_-_Composition_7.jpg")),
+            sources=_from_original(
+                "Vassily_Kandinsky,_1913_-_Composition_7.jpg",
+                "a291314b5dc7bafd293cbbfc70baf0b003e479a9be61d13579032acd44fac784",
             ),
             aspect=1000 / 657,
             english_title="Composition VII (Vassily Kandinsky, 1913)",
@@ -172,12 +182,8 @@ SAMPLE_IMAGES: dict[str, SampleImage] = {
         SampleImage(
             name="tuebingen",
             filename="Tuebingen_Neckarfront.jpg",
-            sources=(
-                Source(
-                    _ORIGINALS + "0/00/Tuebingen_Neckarfront.jpg",
-                    "e67d1869f01fd805385c681a80d9ebcf0f70ea4a5fe6127f0606bb1c7f4bf506",
-                ),
-                Source(_file_path("Tuebingen_Neckarfront.jpg")),
+            sources=_from_original(
+                "Tuebingen_Neckarfront.jpg", "e67d1869f01fd805385c681a80d9ebcf0f70ea4a5fe6127f0606bb1c7f4bf506"
             ),
             aspect=1024 / 768,
             english_title="Tübingen, Neckarfront",
@@ -188,10 +194,7 @@ SAMPLE_IMAGES: dict[str, SampleImage] = {
             name="pillars",
             filename="Pillars_of_creation_2014_HST_WFC3-UVIS_full-res_denoised.jpg",
             # The original is a full-resolution scan; a standard-width thumbnail is plenty for the book.
-            sources=(
-                Source(_file_path("Pillars_of_creation_2014_HST_WFC3-UVIS_full-res_denoised.jpg", 1280)),
-                Source(_file_path("Pillars_of_creation_2014_HST_WFC3-UVIS_full-res_denoised.jpg", 960)),
-            ),
+            sources=_from_thumbnails("Pillars_of_creation_2014_HST_WFC3-UVIS_full-res_denoised.jpg"),
             aspect=1024 / 1068,
             english_title="Pillars of Creation (Hubble, 2014)",
             english_credit="NASA, ESA and the Hubble Heritage Team (STScI/AURA)",
@@ -201,10 +204,7 @@ SAMPLE_IMAGES: dict[str, SampleImage] = {
             name="starry_night",
             filename="Van_Gogh_-_Starry_Night_-_Google_Art_Project.jpg",
             # The original is a gigapixel scan: Special:FilePath at two standard thumbnail widths.
-            sources=(
-                Source(_file_path("Van_Gogh_-_Starry_Night_-_Google_Art_Project.jpg", 1280)),
-                Source(_file_path("Van_Gogh_-_Starry_Night_-_Google_Art_Project.jpg", 960)),
-            ),
+            sources=_from_thumbnails("Van_Gogh_-_Starry_Night_-_Google_Art_Project.jpg"),
             aspect=1024 / 811,
             english_title="The Starry Night (Vincent van Gogh, 1889)",
             english_credit="Google Art Project, via Wikimedia Commons",
@@ -218,7 +218,7 @@ SAMPLE_IMAGES: dict[str, SampleImage] = {
 def find_sample(name: str) -> SampleImage:
     """Look a sample up by its short name, its file name or its file stem. Taught in chapter 01."""
     for sample in SAMPLE_IMAGES.values():
-        if name == sample.name or name in sample.filenames or name in (Path(f).stem for f in sample.filenames):
+        if sample.answers_to(name):
             return sample
     known = ", ".join(SAMPLE_IMAGES)
     raise InputError(f"Unknown sample image {name!r}. Known names: {known}; or pass the path of an image file.")
@@ -306,6 +306,15 @@ def sample_path(name: str, download: bool = True, timeout: float = DOWNLOAD_TIME
 
 def download_sample(sample: SampleImage, target: Path, timeout: float = DOWNLOAD_TIMEOUT_S) -> Path:
     """Download ``sample`` to ``target`` from its first source that works and passes :func:`check_download`."""
+    problems = _try_sources(sample, target, timeout)
+    if problems:
+        _not_found(sample, problems)
+    return target
+
+
+def _try_sources(sample: SampleImage, target: Path, timeout: float) -> list[str]:
+    """Download ``sample`` to ``target`` from the first source that works; what went wrong with each source tried
+    (an empty list: the file is there)."""
     try:  # a local problem (no permission, no space) is not the server's: say so before downloading anything
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -314,22 +323,27 @@ def download_sample(sample: SampleImage, target: Path, timeout: float = DOWNLOAD
     for source in sample.sources:
         try:
             _download(sample, source, target, timeout)
-            return target
+            return []
         except DownloadCheckError as exc:
             problems.append(f"{source.url} was refused: {exc}")
         except urllib.error.HTTPError as exc:
             problems.append(f"{source.url} answered HTTP {exc.code} ({exc.reason})")
         except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
             problems.append(f"{source.url} failed ({getattr(exc, 'reason', None) or exc!r})")
-    _not_found(sample, problems)
+    return problems
+
+
+def _missing(sample: SampleImage, problems: list[str]) -> str:
+    """The sentence that says a sample is missing, and why."""
+    why = "the download failed: " + "; ".join(problems) if problems else "downloads are switched off"
+    return f"Sample image {sample.name!r} ({sample.filename}) is not on this machine and {why}"
 
 
 def _not_found(sample: SampleImage, problems: list[str]) -> NoReturn:
     folder = data_dir()
     where = f"{DATA_DIR_ENV}={folder}" if folder else f"{DATA_DIR_ENV} is not set"
-    why = "the download failed: " + "; ".join(problems) if problems else "downloads are switched off"
     raise ImageNotFoundError(
-        f"Sample image {sample.name!r} ({sample.filename}) is not on this machine and {why}. "
+        f"{_missing(sample, problems)}. "
         f"Looked in: {where}, and the cache {cache_dir()}. Either put {sample.filename} in a folder and set "
         f"{DATA_DIR_ENV} to that folder (nst-fetch-samples FOLDER downloads all six on a machine with internet), "
         f"or pass the path of the image file instead of the name."
@@ -343,12 +357,14 @@ def fetch_samples(folder: str | os.PathLike[str], timeout: float = DOWNLOAD_TIME
     """
     target = Path(folder).expanduser()
     paths, failures = [], []
-    for sample in SAMPLE_IMAGES.values():
+    for sample in SAMPLE_IMAGES.values():  # try every sample, then report every failure
         present = [target / f for f in sample.filenames if (target / f).is_file()]
-        try:
-            paths.append(present[0] if present else download_sample(sample, target / sample.filename, timeout))
-        except ImageNotFoundError as exc:  # try the others too, then report every failure
-            failures.append(str(exc).split(" Looked in:")[0])
+        if present:
+            paths.append(present[0])
+        elif problems := _try_sources(sample, target / sample.filename, timeout):
+            failures.append(_missing(sample, problems))
+        else:
+            paths.append(target / sample.filename)
     if failures:
         raise ImageNotFoundError(
             f"{len(failures)} of {len(SAMPLE_IMAGES)} sample images could not be downloaded into {target}: "
@@ -390,7 +406,7 @@ def resolve_image(source: str | os.PathLike[str]) -> Path:
     if path.exists():
         return path
     is_bare_name = os.sep not in text and "/" not in text
-    is_sample = any(text == s.name or text in s.filenames or text == s.stem for s in SAMPLE_IMAGES.values())
+    is_sample = any(s.answers_to(text) for s in SAMPLE_IMAGES.values())
     if not is_bare_name or (path.suffix.lower() in _IMAGE_SUFFIXES and not is_sample):
         raise ImageNotFoundError(
             f"Image file not found: {text}. Check the path, or use a sample name ({', '.join(SAMPLE_IMAGES)})."

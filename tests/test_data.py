@@ -226,3 +226,17 @@ def test_a_download_cut_short_is_not_kept(tmp_path, monkeypatch, announce):
         assert list((tmp_path / "cache").iterdir()) == []
     finally:
         httpd.shutdown()
+
+
+def test_fetch_samples_tries_every_sample_and_reports_each_failure(tmp_path, monkeypatch, server, capsys):
+    served, base = server
+    for sample in data.SAMPLE_IMAGES.values():
+        local = dataclasses.replace(sample, sources=(data.Source(base + f"{sample.name}-gone.jpg"),))
+        monkeypatch.setitem(data.SAMPLE_IMAGES, sample.name, local)
+    (served / "turtle-gone.jpg").write_bytes(_jpeg(1000, round(1000 / data.SAMPLE_IMAGES["turtle"].aspect)))
+    assert data.fetch_samples_main([str(tmp_path / "class")]) == 1
+    err = capsys.readouterr().err
+    assert "5 of 6 sample images could not be downloaded" in err and err.count("answered HTTP 404") == 5
+    assert "'turtle'" not in err and [p.name for p in (tmp_path / "class").iterdir()] == [
+        data.SAMPLE_IMAGES["turtle"].filename
+    ]
