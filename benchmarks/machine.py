@@ -6,6 +6,9 @@ import platform
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from nst_helpers.speed.precision import cpu_has_bf16  # noqa: E402,F401  (one reading of the flags, re-exported)
+
 
 def cpu_flags_text() -> str:
     try:
@@ -20,12 +23,6 @@ def cpu_model() -> str:
         if line.startswith("model name"):
             return line.split(":", 1)[1].strip()
     return platform.processor() or "unknown"
-
-
-def cpu_has_bf16() -> bool:
-    """True when the CPU reports bfloat16 instructions (AVX-512 BF16 or AMX)."""
-    flags = cpu_flags_text()
-    return any(f in flags for f in ("avx512_bf16", "amx_bf16"))
 
 
 def peak_rss_gib() -> float:

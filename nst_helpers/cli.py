@@ -71,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds of optimisation, counted from the first evaluation (loading and compiling not counted); "
         "then write the best image",
     )
+    parser.add_argument(
+        "--precision",
+        choices=("auto", "float32", "bfloat16", "float16"),
+        default="auto",
+        help="the network's precision; auto (default): bfloat16 where the CPU or GPU computes it and the first loss "
+        "agrees with float32 within 0.5 %%, else float32 (chapter 11)",
+    )
     parser.add_argument("--preserve-color", action="store_true", help="keep the content image's colours (chapter 07)")
     parser.add_argument("--content-weight", type=float, default=None, help="default: the backbone's")
     parser.add_argument("--style-weight", type=float, default=None, help="default: the backbone's")
@@ -122,7 +129,7 @@ def _describe_input(source: str) -> dict[str, str]:
     return {"given": source, "file": str(path.resolve()), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
 
 
-def _settings(args: argparse.Namespace, config, extractor, result, mix: list[float]) -> dict[str, str]:
+def _settings(args: argparse.Namespace, config, extractor, result, mix: list[float], precision) -> dict[str, str]:
     """What made the picture, for the PNG's text chunk: enough to run it again (see README, "The command line")."""
     import json
 
@@ -153,6 +160,7 @@ def _settings(args: argparse.Namespace, config, extractor, result, mix: list[flo
         "tv_weight": config.tv_weight,
         "init": config.init,
         "seed": config.seed,
+        "precision": precision.summary(),
         "preserve_color": args.preserve_color,
         "best_loss": result.best_loss,
     }
@@ -174,6 +182,7 @@ _OPTIMISATION_ONLY = (
     "tv_weight",
     "init",
     "seed",
+    "precision",
     "backbone",
     "weights",
 )
@@ -209,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         from .images import load_image, save_image
         from .model import load_feature_extractor
         from .optimize import StyleTransfer, TransferConfig, adam_method
+        from .speed.precision import PrecisionChoice
 
         steps = DEFAULT_STEPS[args.optimizer] if args.steps is None else args.steps
         config = TransferConfig(
@@ -220,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             learning_rate=args.learning_rate,
             init=args.init,
             seed=args.seed,
+            precision=args.precision,
         )
         mix = [w / sum(args.mix) for w in args.mix] if args.mix else [1 / len(args.styles)] * len(args.styles)
         with warnings.catch_warnings(record=True) as caught:
@@ -246,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         keras.utils.set_random_seed(config.seed)
         if len(args.styles) == 1:
             transfer = StyleTransfer(extractor, args.content, args.styles[0], config)
+            print(transfer.precision_choice.describe(), file=sys.stderr)
             method = LBFGS() if args.optimizer == "lbfgs" else None
             result = transfer.run(callback=out_of_time, progress=not args.quiet, method=method)
         else:
@@ -260,10 +272,13 @@ def main(argv: list[str] | None = None) -> int:
                 progress=not args.quiet,
                 callback=out_of_time,
             )
+        precision = PrecisionChoice.from_summary(result.extra["precision"])
+        if len(args.styles) > 1:
+            print(precision.describe(), file=sys.stderr)
         picture = result.image
         if args.preserve_color:
             picture = preserve_colors(picture, load_image(args.content, config.max_dim)[0])
-        path = save_image(picture, args.output, metadata=_settings(args, config, extractor, result, mix))
+        path = save_image(picture, args.output, metadata=_settings(args, config, extractor, result, mix, precision))
     except NSTError as exc:
         print(f"nst-stylize: error: {exc}", file=sys.stderr)
         return 2

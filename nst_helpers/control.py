@@ -80,6 +80,7 @@ def run_controlled(
     if not styles or len(weights) != len(styles):
         raise InputError(f"Give one weight per style: {len(styles)} styles, {len(weights)} weights.")
     transfer = StyleTransfer(extractor, content, styles[0], config)
+    extractor = transfer.extractor  # in the precision the transfer chose (with "auto": checked on the first style)
     targets = [style_targets(extractor, s, config.max_dim) for s in styles]
     if masks is None:
         transfer.style_targets = mix_targets(targets, weights)
@@ -114,4 +115,5 @@ def run_controlled(
         problem, method or LBFGS(), config.steps, progress=progress, description="controlled", callback=callback
     )
     result.backbone, result.config = extractor.backbone, config
+    result.extra["precision"] = transfer.precision_choice.summary()
     return result

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 
@@ -159,7 +160,28 @@ class Method(Protocol):
         """The method's class and settings as plain data (for results and run-cache keys)."""
         ...
 
-    def minimize(self, problem: Problem, budget: int, on_evaluation: OnEvaluation) -> None: ...
+    def minimize(self, problem: Problem, budget: int, on_evaluation: OnEvaluation) -> EarlyStop | None:
+        """Run; return an :class:`EarlyStop` if the method ended on its own before ``budget`` evaluations."""
+        ...
+
+
+@dataclass(frozen=True)
+class EarlyStop:
+    """A method ended on its own before its budget: why (the method's words), and whether that is a failure.
+
+    L-BFGS-B ends early when it has converged, and also when its line search finds no point that lowers the
+    loss enough: with a noisy loss (a reduced-precision network) that can happen long before convergence.
+
+    Taught in chapter 11.
+    """
+
+    evaluations: int
+    message: str
+    failed: bool
+
+    def describe(self) -> str:
+        kind = "the line search failed" if self.failed else "it converged"
+        return f"stopped after {self.evaluations} evaluations: {kind} ({self.message})"
 
 
 class KerasOptimizer:
@@ -210,7 +232,8 @@ class KerasOptimizer:
         for index in range(budget):
             terms, before = step()
             if on_evaluation(index, terms, before):
-                return
+                return None
+        return None
 
 
 class _Stop(Exception):
@@ -237,7 +260,7 @@ class LBFGS:
     def settings(self) -> list:
         return [self.name, {"history_size": self.history_size}]
 
-    def minimize(self, problem: Problem, budget: int, on_evaluation: OnEvaluation) -> None:
+    def minimize(self, problem: Problem, budget: int, on_evaluation: OnEvaluation) -> EarlyStop | None:
         shape = tuple(problem.image.shape)
 
         @tf.function
@@ -267,7 +290,7 @@ class LBFGS:
         upper = np.broadcast_to(problem.pixels.upper, shape).astype(np.float64).ravel()
         options = {"maxiter": budget, "maxfun": budget, "maxcor": self.history_size}
         try:
-            scipy_minimize(
+            outcome = scipy_minimize(
                 objective,
                 problem.image.numpy().astype(np.float64).ravel(),
                 jac=True,
@@ -276,9 +299,14 @@ class LBFGS:
                 options=options,
             )
         except _Stop:
-            pass
+            return None
         finally:
             problem.image.assign(best["x"])
+        if count[0] >= budget:
+            return None
+        message = outcome.message if isinstance(outcome.message, str) else outcome.message.decode()
+        # SciPy's status 2 ("ABNORMAL_TERMINATION_IN_LNSRCH" and the like) is a failure; 0 means it converged.
+        return EarlyStop(count[0], message, failed=outcome.status != 0)
 
 
 def minimize(
@@ -329,15 +357,17 @@ def minimize(
         bar.set_postfix(loss=f"{losses['total']:.4g}", refresh=False)
         return bool(callback is not None and callback(Evaluation(index, losses, image)))
 
-    interrupted = False
+    interrupted, early = False, None
     started = time.perf_counter()
     bar = tqdm(total=steps, desc=description or method.name, disable=not progress, leave=False)
     try:
-        method.minimize(problem, int(steps), on_evaluation)
+        early = method.minimize(problem, int(steps), on_evaluation)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         bar.close()
+    if early is not None and early.failed:
+        warnings.warn(f"{method.name} {early.describe()}; the best image so far is returned.", stacklevel=2)
     if not history:
         raise OptimizationDivergedError("The run stopped before its first step finished; nothing to return.")
     return TransferResult(
@@ -348,5 +378,5 @@ def minimize(
         snapshots=frames,
         seconds=time.perf_counter() - started,
         interrupted=interrupted,
-        extra={"method": method.settings()},
+        extra={"method": method.settings(), "early_stop": None if early is None else asdict(early)},
     )

@@ -19,8 +19,9 @@ from .errors import InputError
 from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, image_batch, resize_like, vgg_preprocess
 from .losses import NORMALIZATIONS, content_loss, gram_matrix, style_loss, total_variation_loss
 from .model import Backbone, FeatureExtractor, load_feature_extractor
-from .speed.fastgrad import COMPUTE_DTYPES
+from .speed.fastgrad import supports_fast_gradients
 from .speed.memory import check_memory
+from .speed.precision import PRECISIONS, PrecisionChoice, precision_check, reduced_precision_candidate
 from .validate import finite_number, whole_number
 
 __all__ = ["INITS", "StyleTransfer", "TransferConfig", "TransferResult", "adam_method", "run_style_transfer"]
@@ -38,8 +39,9 @@ class TransferConfig:
 
     Speed options, off by default (chapter 11 and ``benchmarks/time_to_quality.py`` measure them):
     ``precision`` ``"bfloat16"`` or ``"float16"`` runs the network in that precision with the losses in
-    float32 (mixed precision; fast only on hardware with such arithmetic), and ``jit_compile`` compiles the
-    step with XLA.
+    float32 (mixed precision; fast only on hardware with such arithmetic); ``"auto"`` picks that where the
+    hardware has it and the first loss agrees with float32's (:mod:`nst_helpers.speed.precision`); and
+    ``jit_compile`` compiles the step with XLA.
     The optimiser defaults are the TF blog post's: Adam with learning rate 5.0, beta_1 0.99, epsilon 0.1.
 
     Taught in chapter 06.
@@ -79,8 +81,8 @@ class TransferConfig:
             raise InputError(f"normalization must be one of {', '.join(NORMALIZATIONS)}; got {self.normalization!r}.")
         if self.init not in INITS:
             raise InputError(f"init must be one of {', '.join(INITS)}; got {self.init!r}.")
-        if self.precision not in COMPUTE_DTYPES:
-            raise InputError(f"precision must be one of {', '.join(COMPUTE_DTYPES)}; got {self.precision!r}.")
+        if self.precision not in PRECISIONS:
+            raise InputError(f"precision must be one of {', '.join(PRECISIONS)}; got {self.precision!r}.")
         if not isinstance(self.jit_compile, bool):
             raise InputError(f"jit_compile must be True or False; got {self.jit_compile!r}.")
 
@@ -113,30 +115,52 @@ class StyleTransfer:
         config: TransferConfig = TransferConfig(),
         start: np.ndarray | None = None,
     ):
-        """``start``, a pre-processed image of the content image's size, replaces ``config.init``'s start."""
-        if extractor.compute_dtype != config.precision:
-            extractor = extractor.variant(compute_dtype=config.precision)
-        self.extractor = extractor
+        """``start``, a pre-processed image of the content image's size, replaces ``config.init``'s start.
+
+        With ``config.precision="auto"`` the precision is decided here (``precision_choice`` says how).
+        """
         self.config = config
         self.content_weight, self.style_weight = config.weights_for(extractor.backbone)
         content_rgb = image_batch(content, config.max_dim)
-        check_memory(content_rgb.shape, extractor)
         style_rgb = image_batch(style, config.max_dim)
         if config.normalization == "coursera" and style_rgb.shape != content_rgb.shape:
             # Unnormalised Gram matrices grow with the number of positions: compare them at one size.
             style_rgb = resize_like(style_rgb, content_rgb)
-        self.content_targets = extractor(vgg_preprocess(content_rgb)).content
-        self.style_targets = {
-            name: gram_matrix(f, config.normalization) for name, f in extractor(vgg_preprocess(style_rgb)).style.items()
-        }
         if start is None:
             start = self.initial_image(vgg_preprocess(content_rgb))
         elif np.shape(start) != content_rgb.shape:
             raise InputError(
                 f"start has shape {np.shape(start)}; it must match the content image, {content_rgb.shape}."
             )
+        candidate, reason = (config.precision, "as asked")
+        if config.precision == "auto":
+            candidate, reason = reduced_precision_candidate()
+            if candidate is not None and not supports_fast_gradients(extractor.model):
+                candidate, reason = None, f"{extractor.backbone.label} is not a plain VGG convolution stack"
+        check_memory(content_rgb.shape, extractor)
+        self._set_targets(extractor, candidate or "float32", content_rgb, style_rgb)
+        self.precision_choice = PrecisionChoice(config.precision, candidate or "float32", reason)
+        if config.precision == "auto" and candidate is not None:
+            # The one-off check: the first evaluation in the candidate precision against float32.
+            reduced_loss = float(self.loss_terms(tf.constant(start))["total"])
+            self._set_targets(extractor, "float32", content_rgb, style_rgb)
+            float32_loss = float(self.loss_terms(tf.constant(start))["total"])
+            self.precision_choice = precision_check("auto", candidate, reason, float32_loss, reduced_loss)
+            if self.precision_choice.used != "float32":
+                self._set_targets(extractor, candidate, content_rgb, style_rgb)
         self.problem = Problem(self.loss_terms, start, VGG_PIXELS)
         self.method = adam_method(config)
+
+    def _set_targets(self, extractor: FeatureExtractor, precision: str, content_rgb, style_rgb) -> None:
+        """Use ``extractor`` in ``precision`` and compute the targets with it."""
+        if extractor.compute_dtype != precision:
+            extractor = extractor.variant(compute_dtype=precision)
+        self.extractor = extractor
+        self.content_targets = extractor(vgg_preprocess(content_rgb)).content
+        self.style_targets = {
+            name: gram_matrix(f, self.config.normalization)
+            for name, f in extractor(vgg_preprocess(style_rgb)).style.items()
+        }
 
     @property
     def image(self) -> tf.Variable:
@@ -184,6 +208,9 @@ class StyleTransfer:
         :class:`~nst_helpers.errors.OptimizationDivergedError`; Ctrl-C stops the loop and returns the best image
         so far with ``interrupted=True``.
         """
+        history = getattr(method, "history_size", 0)
+        if history:  # L-BFGS keeps float64 copies of the image besides the step's memory
+            check_memory(tuple(self.image.shape), self.extractor, history)
         result = minimize(
             self.problem,
             method or self.method,
@@ -194,6 +221,7 @@ class StyleTransfer:
             description=description,
         )
         result.backbone, result.config = self.extractor.backbone, self.config
+        result.extra["precision"] = self.precision_choice.summary()
         return result
 
 

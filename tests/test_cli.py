@@ -68,7 +68,31 @@ def test_the_png_records_what_made_it_and_lbfgs_is_the_default(tmp_path, capsys,
     assert settings["content"]["file"].endswith("Green_Sea_Turtle_grazing_seagrass.jpg")
     assert settings["nst_helpers"] == nst_helpers.__version__ and settings["content_weight"] > 0
     assert set(settings["versions"]) == {"tensorflow", "keras", "numpy"}
-    assert "lbfgs, 3 evaluations" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "lbfgs, 3 evaluations" in err
+    from nst_helpers.speed.precision import reduced_precision_candidate
+
+    choice = settings["precision"]  # auto by default: the choice and, where the hardware has bfloat16, its check
+    assert choice["asked"] == "auto" and f"precision auto -> {choice['used']}" in err
+    if reduced_precision_candidate()[0] is None:
+        assert choice["used"] == "float32" and choice["float32_loss"] is None
+    else:
+        assert choice["float32_loss"] > 0 and choice["reduced_loss"] > 0
+
+
+@pytest.mark.slow
+def test_a_forced_precision_is_recorded(tmp_path, capsys, samples):
+    out = tmp_path / "out.png"
+    assert main(["turtle", "great_wave", "-o", str(out), *SMALL, "--precision", "bfloat16"]) == 0
+    assert _settings(out)["precision"] == {
+        "asked": "bfloat16",
+        "used": "bfloat16",
+        "reason": "as asked",
+        "float32_loss": None,
+        "reduced_loss": None,
+        "difference": None,
+    }
+    assert "precision bfloat16 (as asked)" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -12,7 +12,15 @@ from nst_helpers.images import PREPROCESSED_MAX, PREPROCESSED_MIN, vgg_preproces
 from nst_helpers.optimize import StyleTransfer, TransferConfig
 from nst_helpers.speed import memory
 from nst_helpers.speed.coarse_to_fine import run_coarse_to_fine, stage_sizes, upscale
-from nst_helpers.speed.time_to_quality import run_method, summary_rows, time_to
+from nst_helpers.speed.time_to_quality import (
+    PICTURE_FACTOR,
+    add_distances,
+    picture_distances,
+    run_method,
+    same_picture_limits,
+    summary_rows,
+    time_to,
+)
 
 CONTENT = gradient_image(64, 48).astype(np.float32)
 STYLE = np.random.default_rng(7).integers(0, 256, size=(48, 64, 3)).astype(np.float32)
@@ -100,7 +108,9 @@ def test_memory_estimate_grows_with_pixels_and_a_too_large_image_is_refused(extr
     small = memory.estimate_step_bytes(extractor.model, (1, 256, 256, 3))
     large = memory.estimate_step_bytes(extractor.model, (1, 512, 512, 3))
     assert large - memory.FIXED_BYTES == pytest.approx(4 * (small - memory.FIXED_BYTES), rel=0.02)
-    monkeypatch.setattr(memory, "available_bytes", lambda: 2**30)
+    with_lbfgs = memory.estimate_step_bytes(extractor.model, (1, 512, 512, 3), lbfgs_history=10)
+    assert with_lbfgs - large == pytest.approx(8 * 3 * 512 * 512 * 29, abs=1)  # 29 float64 copies of the image
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2**29)
     with pytest.raises(InputError, match="needs about .* GiB .* smaller max_dim"):
         StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64))
     monkeypatch.setenv("NST_SKIP_MEMORY_CHECK", "1")
@@ -153,19 +163,56 @@ def tiny_comparison(steps: int) -> dict:
     }
 
 
-def test_time_to_quality_reference_and_a_method(samples):
+def test_time_to_quality_reference_spread_and_a_method(samples, extractor):
     opts = tiny_comparison(steps=4)
-    reference = run_method("reference", opts, None, None)
+    reference = run_method("reference", opts, None, None, extractor)
     assert len(reference["trace"]) == 4 and reference["steps"] == 4
     l_ref = reference["best_loss"]
     assert l_ref == min(loss for _, loss in reference["trace"])
-    lbfgs = run_method("lbfgs", opts, l_ref, 60.0)
+    spread = run_method("reference-spread", opts, None, None, extractor)
+    lbfgs = run_method("lbfgs-bf16", opts, l_ref, 60.0, extractor)
+    assert lbfgs["precision"]["used"] == "bfloat16"
     assert time_to(lbfgs["trace"], l_ref) is not None and lbfgs["trace"][-1][1] <= l_ref
-    rows = summary_rows(
-        {"l_ref": l_ref, "t_ref": reference["seconds"], "results": {"reference": reference, "lbfgs": lbfgs}}
+    results = {"reference": reference, "reference-spread": spread, "lbfgs-bf16": lbfgs}
+    comparison = add_distances({"l_ref": l_ref, "t_ref": reference["seconds"], "results": results}, extractor)
+    assert 0 < comparison["spread"]["pixels"] < 5  # half a grey level at the start moves the picture a little
+    assert comparison["limits"]["pixels"] == PICTURE_FACTOR * comparison["spread"]["pixels"]
+    rows = {row["method"]: row for row in summary_rows(comparison)}
+    assert rows["reference"]["ratio"] == 1.0 and rows["reference"]["pixel_distance"] == 0
+    row = rows["lbfgs-bf16"]
+    assert row["ratio"] > 0 and row["precision"] == "bfloat16"
+    assert row["same_picture"] == (
+        row["pixel_distance"] <= comparison["limits"]["pixels"]
+        and row["feature_distance"] <= comparison["limits"]["features"]
     )
-    assert rows[0]["ratio"] == 1.0 and rows[1]["ratio"] > 0
+    assert (row["speedup"] is not None) == row["same_picture"]
     assert time_to([(1.0, 5.0), (2.0, 3.0)], 4.0) == 2.0 and time_to([(1.0, 5.0)], 4.0) is None
+
+
+def test_picture_distances_and_the_same_picture_rule(extractor):
+    rng = np.random.default_rng(1)
+    picture = rng.integers(0, 256, size=(32, 48, 3)).astype(np.float32)
+    assert picture_distances(picture, picture, extractor) == {"pixels": 0.0, "features": 0.0}
+    brighter = picture_distances(np.clip(picture + 4, 0, 255), picture, extractor)
+    assert brighter["pixels"] == pytest.approx(np.mean(np.clip(picture + 4, 0, 255) - picture))
+    other = picture_distances(rng.integers(0, 256, size=(32, 48, 3)).astype(np.float32), picture, extractor)
+    assert other["pixels"] > 50 and other["features"] > brighter["features"] > 0
+    assert same_picture_limits({"pixels": 1.5, "features": 0.01}) == {"pixels": 3.0, "features": 0.02}
+    with pytest.raises(InputError, match="differ in size"):
+        picture_distances(picture, picture[:16], extractor)
+    limits = {"pixels": 3.0, "features": 0.02}
+    results = {
+        name: {"trace": [(1.0, 10.0)], "steps": 1, "seconds": 1.0, "best_loss": 10.0, "distances": d}
+        for name, d in {
+            "reference": {"pixels": 0.0, "features": 0.0},
+            "close": {"pixels": 2.9, "features": 0.019},
+            "far in pixels": {"pixels": 3.1, "features": 0.001},
+            "far in features": {"pixels": 0.1, "features": 0.03},
+        }.items()
+    }
+    rows = summary_rows({"l_ref": 10.0, "t_ref": 2.0, "limits": limits, "results": results})
+    assert [r["same_picture"] for r in rows] == [True, True, False, False]
+    assert [r["speedup"] for r in rows] == [1.0, 2.0, None, None] and rows[2]["ratio"] == 2.0
 
 
 def test_full_length_methods_ignore_the_time_budget(samples):

@@ -48,18 +48,19 @@ def run_coarse_to_fine(
     stage_steps: Sequence[int] | None = None,
     extractor: FeatureExtractor | None = None,
     backbone: str = "auto",
-    method: Method | None = None,
+    method: Method | Sequence[Method | None] | None = None,
     on_step: Callable[[int, Evaluation, StyleTransfer], bool | None] | None = None,
     progress: bool = True,
 ) -> TransferResult:
     """Adam (or ``method``, e.g. :class:`~nst_helpers.engine.LBFGS`) at each of the sizes ``config.max_dim * scale``.
 
-    Each stage starts from where the previous one stopped, upscaled. ``stage_steps`` gives the steps (L-BFGS:
-    loss evaluations) per stage (default: ``config.steps`` split equally). ``content`` and ``style`` are loaded
-    at each stage's size from the original files (or arrays). ``on_step(stage, evaluation, transfer)`` is called
-    after every step, with the stage's :class:`StyleTransfer` (whose ``image`` holds where a Keras method's next
-    step starts); returning True ends that stage. The result has the history of all stages one after the other
-    and ``extra["stages"]``: (max_dim, steps, seconds) per stage.
+    ``method`` may also be one method per stage (``None`` for Adam), e.g. ``(None, LBFGS())``: Adam's first steps at
+    a small size, then L-BFGS at full size. Each stage starts from where the previous one stopped, upscaled.
+    ``stage_steps`` gives the steps (L-BFGS: loss evaluations) per stage (default: ``config.steps`` split equally).
+    ``content`` and ``style`` are loaded at each stage's size from the original files (or arrays). ``on_step(stage,
+    evaluation, transfer)`` is called after every step, with the stage's :class:`StyleTransfer` (whose ``image``
+    holds where a Keras method's next step starts); returning True ends that stage. The result has the history of
+    all stages one after the other and ``extra["stages"]``: (max_dim, steps, seconds) per stage.
 
     Taught in chapter 11.
     """
@@ -70,11 +71,14 @@ def run_coarse_to_fine(
         raise InputError(
             f"stage_steps needs one whole number >= 1 per scale ({len(sizes)}); got {list(stage_steps)!r}."
         )
+    methods = list(method) if isinstance(method, (list, tuple)) else [method] * len(sizes)
+    if len(methods) != len(sizes):
+        raise InputError(f"method needs one entry per scale ({len(sizes)}); got {len(methods)}.")
     extractor = extractor or load_feature_extractor(backbone)
     keras.utils.set_random_seed(config.seed)
     history: dict[str, list[float]] = {}
     stages, image, started = [], None, time.perf_counter()
-    for index, (size, steps) in enumerate(zip(sizes, stage_steps)):
+    for index, (size, steps, stage_method) in enumerate(zip(sizes, stage_steps, methods)):
         stage_config = replace(config, max_dim=size, steps=int(steps), snapshots=0)
         content_rgb = image_batch(content, size)
         start = None if image is None else upscale(image, content_rgb.shape[1], content_rgb.shape[2])
@@ -84,7 +88,7 @@ def run_coarse_to_fine(
         result = transfer.run(
             callback=callback,
             progress=progress,
-            method=method,
+            method=stage_method,
             description=f"stage {index + 1}/{len(sizes)}, {size} px",
         )
         image = transfer.image.numpy()  # where the stage stopped: Adam's last iterate, L-BFGS's best point

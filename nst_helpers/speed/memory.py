@@ -1,8 +1,9 @@
-"""Will a run fit in memory? An estimate of a train step's peak memory, checked before the run starts.
+"""Will a run fit in memory? An estimate of a run's peak memory, checked before the run starts.
 
-The estimate counts the feature maps of every layer the step runs through (kept for the backward pass,
-plus their gradients and the temporaries of the convolutions) and the network's weights, with a factor
-measured on the book's backbones (``benchmarks/time_to_quality.py`` reports the measured peaks).
+The estimate counts the feature maps of every layer a step runs through (kept for the backward pass, plus
+their gradients and the temporaries of the convolutions), a fixed part (the runtime, the network's weights),
+and the optimiser's own copies of the image (L-BFGS keeps its history in float64). Its factors were fitted
+to peaks measured with ``benchmarks/time_to_quality.py``, which reports the estimate beside the peak.
 
 Chapter: 11.
 """
@@ -15,12 +16,20 @@ from pathlib import Path
 
 from ..errors import InputError
 
-#: Bytes per activation value over a whole train step: 4 (float32) times 2.5. Measured on a 2-core CPU with
-#: the offline backbone: peak 1.22 GiB at 384x288 and 2.46 GiB at 1024x768, i.e. about 1.65 float32 values
-#: of memory per activation beyond the fixed part; 2.5 leaves a margin.
-BYTES_PER_ACTIVATION = 4 * 2.5
-#: The TensorFlow runtime, the weights (twice: kernels and flipped kernels) and the images, roughly.
-FIXED_BYTES = 1.25 * 2**30
+#: Bytes of peak memory per activation value of a step. Fitted to the peaks of L-BFGS runs with the offline
+#: backbone on a 2-core CPU (``benchmarks/README_time_to_quality.md``): about 6.5 bytes at 1024x768 and 7.1
+#: at 2048x1536 beyond the fixed part and L-BFGS's arrays. A bfloat16 network did not lower the peak there
+#: (the gradients flow back in float32), so one figure serves every precision.
+BYTES_PER_ACTIVATION = 6.8
+#: The TensorFlow runtime, the network's weights and the images: a process's resident memory once the network
+#: was loaded was 0.95 to 0.98 GiB on that machine.
+FIXED_BYTES = 0.97 * 2**30
+
+
+def lbfgs_vectors(history_size: int) -> int:
+    """Float64 image-sized arrays that SciPy's L-BFGS-B holds with ``history_size`` correction pairs: two per
+    pair, about five of work space, and the point, its gradient and the two bounds."""
+    return 2 * history_size + 9 if history_size else 0
 
 
 def activation_values(model, image_shape: tuple[int, ...]) -> int:
@@ -36,9 +45,12 @@ def activation_values(model, image_shape: tuple[int, ...]) -> int:
     return total
 
 
-def estimate_step_bytes(model, image_shape: tuple[int, ...]) -> int:
-    """Estimated peak memory of a train step on an image of ``image_shape`` (``(1, h, w, 3)`` or ``(h, w, 3)``)."""
-    return int(FIXED_BYTES + BYTES_PER_ACTIVATION * activation_values(model, image_shape))
+def estimate_step_bytes(model, image_shape: tuple[int, ...], lbfgs_history: int = 0) -> int:
+    """Estimated peak memory of a run on an image of ``image_shape`` (``(1, h, w, 3)`` or ``(h, w, 3)``);
+    ``lbfgs_history`` > 0 adds the float64 arrays of L-BFGS with that history."""
+    activations = BYTES_PER_ACTIVATION * activation_values(model, image_shape)
+    lbfgs = 8 * 3 * int(image_shape[-3]) * int(image_shape[-2]) * lbfgs_vectors(lbfgs_history)
+    return int(FIXED_BYTES + activations + lbfgs)
 
 
 def available_bytes() -> int | None:
@@ -103,16 +115,16 @@ def available_gpu_bytes() -> int | None:
     return None if total is None else total - _gpu_used_bytes()
 
 
-def check_memory(image_shape: tuple[int, ...], extractor) -> None:
-    """Raise :class:`InputError` before a run whose step would not fit in the memory left: the GPU's on a machine
-    with a GPU, else the host's.
+def check_memory(image_shape: tuple[int, ...], extractor, lbfgs_history: int = 0) -> None:
+    """Raise :class:`InputError` before a run that would not fit in the memory left: the GPU's on a machine
+    with a GPU, else the host's (see :func:`estimate_step_bytes` for the arguments).
 
     ``NST_SKIP_MEMORY_CHECK=1`` turns the check off (for machines where the estimate is wrong).
     """
     if os.environ.get("NST_SKIP_MEMORY_CHECK") == "1":
         return
     on_gpu = _gpu_present()
-    need = estimate_step_bytes(extractor.model, image_shape)
+    need = estimate_step_bytes(extractor.model, image_shape, lbfgs_history)
     free = available_gpu_bytes() if on_gpu else available_bytes()
     if free is None or need <= free:
         return
@@ -120,7 +132,7 @@ def check_memory(image_shape: tuple[int, ...], extractor) -> None:
     gib = 2**30
     where = "GPU memory" if on_gpu else "memory"
     raise InputError(
-        f"A {width}x{height} image needs about {need / gib:.1f} GiB for one step, but only {free / gib:.1f} GiB of "
+        f"A {width}x{height} image needs about {need / gib:.1f} GiB, but only {free / gib:.1f} GiB of "
         f"{where} is free. Use a smaller max_dim (the memory grows with the number of pixels), close other "
         f"programs, or set NST_SKIP_MEMORY_CHECK=1 if you know it fits."
     )

@@ -7,6 +7,13 @@ weights, first reaches L_ref. Evaluations that only measure (a bfloat16 run's lo
 stage's image upscaled to S px) are not counted in a method's time; what the method does is: building the
 targets, tracing and compiling, every step.
 
+The same loss is not yet the same picture: a method counts as reaching the reference only when, besides,
+its image is as close to the reference's as a second reference run is. That run starts from the content image
+plus a uniform noise of at most half a grey level, so its start is the same 8-bit picture; how far its
+result ends from the reference's (:func:`picture_distances`: the mean absolute difference in grey levels, and
+the relative distance of the backbone's content features) is the recipe's own spread, and a method's
+picture must be within :data:`PICTURE_FACTOR` times that spread on both measures.
+
 Used by chapter 11 (in the notebook's process) and by ``benchmarks/time_to_quality.py`` (one process per method).
 Each method is a small object whose ``run(trial)`` optimises and reports evaluations to the :class:`Trial`.
 
@@ -16,20 +23,38 @@ Chapter: 11.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, replace
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from .._tf import keras, tf
-from ..engine import LBFGS, Evaluation, Method, TransferResult
+from ..engine import LBFGS, Evaluation, TransferResult
 from ..errors import InputError
-from ..images import load_image, vgg_deprocess
+from ..images import load_image, vgg_deprocess, vgg_preprocess
 from ..model import FeatureExtractor, load_feature_extractor
 from ..optimize import StyleTransfer, TransferConfig
 from .coarse_to_fine import run_coarse_to_fine, upscale
 
-__all__ = ["METHODS", "Clock", "Trial", "compare", "run_method", "summary_rows", "time_to"]
+__all__ = [
+    "METHODS",
+    "PICTURE_FACTOR",
+    "Clock",
+    "Trial",
+    "compare",
+    "picture_distances",
+    "run_method",
+    "same_picture_limits",
+    "summary_rows",
+    "time_to",
+]
+
+#: A method's picture is "the same" as the reference's when both of its distances to it are at most this many
+#: times the distances between the two reference runs (the README of the benchmark says why 2).
+PICTURE_FACTOR = 2.0
+#: The second reference run's start: the content image plus uniform noise of at most this many grey levels.
+SPREAD_NOISE = 0.5
 
 
 class Clock:
@@ -79,6 +104,7 @@ class Trial:
         self._evaluate = tf.function(lambda x: evaluator.loss_terms(x)["total"])
         self.trace: list[tuple[float, float]] = []
         self.best_loss, self.best_image, self.evaluations = np.inf, None, 0
+        self.notes: dict = {}  # what the method reports besides its trace: precision, an early stop
         self.clock = Clock()  # started last: the method's own set-up counts, the evaluator's does not
 
     def record(self, seconds: float, loss: float, image: np.ndarray | None) -> bool:
@@ -103,7 +129,8 @@ class Trial:
 
 @dataclass(frozen=True)
 class AdamVariant:
-    """The reference's Adam run with another precision or XLA; runs all N steps (its final loss is compared).
+    """The reference's Adam run with another precision, XLA, or a start perturbed by less than a grey level
+    (``start_noise``, with ``seed``); runs all N steps (its final loss is compared).
 
     The float32 step's own loss is the loss at S px of the image it started from, so it is recorded with the
     time the step started; a reduced-precision step's images are measured every ``eval_every`` steps.
@@ -112,11 +139,20 @@ class AdamVariant:
     name: str
     precision: str = "float32"
     jit_compile: bool = False
+    start_noise: float = 0.0
+    seed: int = 0
     full_length = True
 
     def run(self, trial: Trial) -> TransferResult:
         config = TransferConfig(
-            max_dim=trial.size, steps=trial.steps, snapshots=0, precision=self.precision, jit_compile=self.jit_compile
+            max_dim=trial.size,
+            steps=trial.steps,
+            snapshots=0,
+            precision=self.precision,
+            jit_compile=self.jit_compile,
+            init="content+noise" if self.start_noise else "content",
+            noise_scale=self.start_noise,
+            seed=self.seed,
         )
         transfer = StyleTransfer(trial.extractor, trial.content, trial.style, config)
         started = [trial.clock.now()]
@@ -132,60 +168,101 @@ class AdamVariant:
             started[0] = trial.clock.now()
             return stop
 
-        return transfer.run(callback=on_evaluation, progress=False)
+        result = transfer.run(callback=on_evaluation, progress=False)
+        trial.notes["precision"] = transfer.precision_choice.summary()
+        return result
 
 
 @dataclass(frozen=True)
 class LBFGSMethod:
-    """L-BFGS on the reference's loss at S px, until it reaches L_ref."""
+    """L-BFGS on the reference's loss at S px, until it reaches L_ref; the network in ``precision``.
+
+    In float32 each evaluation's own loss is recorded; in a reduced precision each evaluated image is
+    measured in float32 (clock paused). With ``"auto"`` the precision check counts as the method's time.
+    """
 
     name: str = "lbfgs"
+    precision: str = "float32"
     full_length = False
 
     def run(self, trial: Trial) -> TransferResult:
+        config = replace(trial.base, precision=self.precision)
+        transfer = StyleTransfer(trial.extractor, trial.content, trial.style, config)
+        exact = transfer.precision_choice.used == "float32"
+
         def on_evaluation(evaluation: Evaluation) -> bool:
             trial.evaluations += 1
-            return trial.record(trial.clock.now(), evaluation.losses["total"], evaluation.image)
+            if exact:
+                return trial.record(trial.clock.now(), evaluation.losses["total"], evaluation.image)
+            return trial.measure(evaluation.image)
 
-        transfer = StyleTransfer(trial.extractor, trial.content, trial.style, trial.base)
-        return transfer.run(callback=on_evaluation, progress=False, method=LBFGS())
+        with warnings.catch_warnings():  # an early stop is reported in the notes, not as a warning
+            warnings.simplefilter("ignore")
+            result = transfer.run(callback=on_evaluation, progress=False, method=LBFGS())
+        trial.notes.update(precision=transfer.precision_choice.summary(), early_stop=result.extra["early_stop"])
+        return result
 
 
 @dataclass(frozen=True)
 class CoarseToFine:
-    """Stages at S/4, S/2 and S (Adam, or L-BFGS with ``lbfgs``); measured at the end of each coarse stage and
-    after every full-size step, until L_ref. Adam's image is measured after its step (where the next step, or
-    the next stage, starts); L-BFGS's is the point it evaluated."""
+    """Stages at the ``scales`` of S, each with its optimiser (``"adam"`` or ``"lbfgs"``), the network in
+    ``precision``; measured at the end of each earlier stage and after every step of the last, until L_ref.
+    Adam's image is measured after its step (where the next step, or the next stage, starts); L-BFGS's is the
+    point it evaluated.
+
+    The earlier stages' budgets: ``budgets`` (fractions of N) when given, else the last ones of
+    ``opts["coarse_steps"]`` (Adam) or ``opts["coarse_evals"]`` (L-BFGS), which are given for S/4 and S/2."""
 
     name: str
-    lbfgs: bool = False
+    optimizers: tuple[str, ...] = ("adam", "adam", "adam")
+    scales: tuple[float, ...] = (0.25, 0.5, 1.0)
+    precision: str = "float32"
+    budgets: tuple[float, ...] | None = None
     full_length = False
 
+    def stage_budgets(self, trial: Trial) -> list[int]:
+        """The evaluations of each earlier stage."""
+        if self.budgets is not None:
+            return [max(1, round(fraction * trial.steps)) for fraction in self.budgets]
+        first = len(self.scales) - 1
+        return [
+            trial.opts["coarse_evals" if kind == "lbfgs" else "coarse_steps"][index + 2 - first]
+            for index, kind in enumerate(self.optimizers[:-1])
+        ]
+
     def run(self, trial: Trial) -> TransferResult:
-        coarse = trial.opts["coarse_evals"] if self.lbfgs else trial.opts["coarse_steps"]
+        earlier = self.stage_budgets(trial)
+        last = len(self.scales) - 1
 
         def on_step(stage: int, evaluation: Evaluation, transfer: StyleTransfer) -> bool:
             trial.evaluations += 1
-            if stage < 2 and evaluation.step != coarse[stage] - 1:
+            if stage < last and evaluation.step != earlier[stage] - 1:
                 return False
-            stop = trial.measure(evaluation.image if self.lbfgs else transfer.image.numpy())
-            return stop and stage == 2
+            lbfgs = self.optimizers[stage] == "lbfgs"
+            stop = trial.measure(evaluation.image if lbfgs else transfer.image.numpy())
+            return stop and stage == last
 
-        method: Method | None = LBFGS() if self.lbfgs else None
-        return run_coarse_to_fine(
-            trial.content,
-            trial.style,
-            trial.base,
-            scales=(0.25, 0.5, 1.0),
-            stage_steps=(*coarse, trial.steps),
-            extractor=trial.extractor,
-            method=method,
-            on_step=on_step,
-            progress=False,
-        )
+        methods = [LBFGS() if kind == "lbfgs" else None for kind in self.optimizers]
+        with warnings.catch_warnings():  # an early stop is reported in the notes, not as a warning
+            warnings.simplefilter("ignore")
+            result = run_coarse_to_fine(
+                trial.content,
+                trial.style,
+                replace(trial.base, precision=self.precision),
+                scales=self.scales,
+                stage_steps=(*earlier, trial.steps),
+                extractor=trial.extractor,
+                method=methods,
+                on_step=on_step,
+                progress=False,
+            )
+        trial.notes.update(precision=result.extra["precision"], early_stop=result.extra.get("early_stop"))
+        return result
 
 
 REFERENCE = AdamVariant("reference")
+#: The second reference run, whose distance to the first is the recipe's own spread.
+SPREAD = AdamVariant("reference-spread", start_noise=SPREAD_NOISE, seed=1)
 #: The methods compared with the reference, in the order the book shows them.
 METHOD_OBJECTS = {
     m.name: m
@@ -194,7 +271,13 @@ METHOD_OBJECTS = {
         AdamVariant("adam-xla", jit_compile=True),
         CoarseToFine("coarse-to-fine"),
         LBFGSMethod(),
-        CoarseToFine("coarse-to-fine+lbfgs", lbfgs=True),
+        LBFGSMethod("lbfgs-bf16", precision="bfloat16"),
+        LBFGSMethod("lbfgs-auto", precision="auto"),
+        CoarseToFine("coarse-to-fine+lbfgs", optimizers=("lbfgs", "lbfgs", "lbfgs")),
+        CoarseToFine("half-to-full+lbfgs-auto", optimizers=("lbfgs", "lbfgs"), scales=(0.5, 1.0), precision="auto"),
+        CoarseToFine(
+            "adam-then-lbfgs-auto", optimizers=("adam", "lbfgs"), scales=(1.0, 1.0), precision="auto", budgets=(1 / 15,)
+        ),
     )
 }
 METHODS = tuple(METHOD_OBJECTS)
@@ -212,9 +295,10 @@ def run_method(
 
     Taught in chapter 11.
     """
-    method = REFERENCE if name == "reference" else METHOD_OBJECTS.get(name)
+    method = {REFERENCE.name: REFERENCE, SPREAD.name: SPREAD, **METHOD_OBJECTS}.get(name)
     if method is None:
-        raise ValueError(f"unknown method {name!r}; choose reference or one of {', '.join(METHODS)}")
+        known = ", ".join((REFERENCE.name, SPREAD.name, *METHODS))
+        raise ValueError(f"unknown method {name!r}; choose one of {known}")
     trial = Trial(opts, l_ref, t_budget, method.full_length, extractor)
     if method.run(trial).interrupted:  # Ctrl-C stops the whole comparison, not just this method
         raise KeyboardInterrupt
@@ -225,7 +309,44 @@ def run_method(
         "steps": trial.evaluations,
         "best_loss": trial.best_loss,
         "image": vgg_deprocess(trial.best_image) if trial.best_image is not None else None,
+        **trial.notes,
     }
+
+
+def picture_distances(image: np.ndarray, reference: np.ndarray, extractor: FeatureExtractor) -> dict[str, float]:
+    """How far ``image`` is from ``reference`` (both RGB, same size): ``pixels``, the mean absolute difference in
+    grey levels (0-255, over all channels), and ``features``, the distance of their content-layer features
+    (float32) relative to the reference's, ||F(image) - F(reference)|| / ||F(reference)||, over all content layers.
+
+    Taught in chapter 11.
+    """
+    image, reference = np.asarray(image, np.float32), np.asarray(reference, np.float32)
+    if image.shape != reference.shape:
+        raise InputError(f"The two pictures differ in size: {image.shape} and {reference.shape}.")
+    if extractor.compute_dtype != "float32":
+        extractor = extractor.variant(compute_dtype="float32")
+    a = extractor(vgg_preprocess(image[None])).content
+    b = extractor(vgg_preprocess(reference[None])).content
+    difference = sum(float(tf.reduce_sum(tf.square(a[n] - b[n]))) for n in b)
+    norm = sum(float(tf.reduce_sum(tf.square(b[n]))) for n in b)
+    return {"pixels": float(np.mean(np.abs(image - reference))), "features": float(np.sqrt(difference / norm))}
+
+
+def same_picture_limits(spread: dict[str, float], factor: float = PICTURE_FACTOR) -> dict[str, float]:
+    """The largest distances (pixels, features) at which a picture counts as the reference's: ``factor`` times the
+    distances between the two reference runs. Taught in chapter 11."""
+    return {key: factor * value for key, value in spread.items()}
+
+
+def add_distances(comparison: dict, extractor: FeatureExtractor) -> dict:
+    """``comparison`` with each result's distances to the reference's picture and the limits of "the same picture"."""
+    results = comparison["results"]
+    reference = results["reference"]["image"]
+    for result in results.values():
+        if result["image"] is not None and "distances" not in result:
+            result["distances"] = picture_distances(result["image"], reference, extractor)
+    spread = results[SPREAD.name]["distances"]
+    return {**comparison, "spread": spread, "limits": same_picture_limits(spread)}
 
 
 def time_to(trace: list, target: float) -> float | None:
@@ -244,38 +365,51 @@ def compare(opts: dict, methods=METHODS, budget: float = 1.5, extractor: Feature
 
     Taught in chapter 11.
     """
-    with tqdm(total=1 + len(methods), desc="time to quality", leave=False) as bar:
-        bar.set_postfix_str("reference")
-        results = {"reference": run_method("reference", opts, None, None, extractor)}
+    extractor = extractor or load_feature_extractor(opts["backbone"])
+    with tqdm(total=2 + len(methods), desc="time to quality", leave=False) as bar:
+        results = {}
+        for name in (REFERENCE.name, SPREAD.name):
+            bar.set_postfix_str(name)
+            results[name] = run_method(name, opts, None, None, extractor)
+            bar.update(1)
         l_ref, t_ref = results["reference"]["best_loss"], results["reference"]["seconds"]
         for name in methods:
-            bar.update(1)
             bar.set_postfix_str(name)
             results[name] = run_method(name, opts, l_ref, budget * t_ref, extractor)
-        bar.update(1)
-    return {"l_ref": l_ref, "t_ref": t_ref, "results": results}
+            bar.update(1)
+    return add_distances({"l_ref": l_ref, "t_ref": t_ref, "results": results}, extractor)
 
 
 def summary_rows(comparison: dict) -> list[dict]:
-    """One row per method: time to L_ref, T_ref / that time, steps, seconds per step, best loss.
+    """One row per method: time to L_ref, T_ref / that time, the picture's distances to the reference's and
+    whether it is the same picture, the speed-up (T_ref / time where both hold), steps, seconds per step,
+    best loss.
 
     Taught in chapter 11.
     """
-    l_ref, t_ref = comparison["l_ref"], comparison["t_ref"]
+    l_ref, t_ref, limits = comparison["l_ref"], comparison["t_ref"], comparison["limits"]
     rows = []
     for name, r in comparison["results"].items():
         reached = t_ref if name == "reference" else time_to(r["trace"], l_ref)
+        distances = r.get("distances") or {"pixels": float("nan"), "features": float("nan")}
+        same = all(distances[key] <= limits[key] for key in limits)
         rows.append(
             {
                 "method": name,
                 "time_to_l_ref_s": reached,
                 "ratio": (t_ref / reached) if reached else None,
+                "pixel_distance": distances["pixels"],
+                "feature_distance": distances["features"],
+                "same_picture": same,
+                "speedup": (t_ref / reached) if reached and same else None,
                 "steps": r["steps"],
                 "seconds": r["seconds"],
                 "seconds_per_step": r["seconds"] / max(1, r["steps"]),
                 "best_loss": r["best_loss"],
                 "loss_vs_l_ref": r["best_loss"] / l_ref,
                 "peak_rss_gib": r.get("peak_rss_gib"),
+                "precision": (r.get("precision") or {}).get("used"),
+                "early_stop": r.get("early_stop"),
             }
         )
     return rows
