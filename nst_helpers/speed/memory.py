@@ -16,20 +16,21 @@ from pathlib import Path
 
 from ..errors import InputError
 
-#: Bytes of peak memory per activation value of a step. Fitted to the peaks of L-BFGS runs with the offline
-#: backbone on a 2-core CPU (``benchmarks/README_time_to_quality.md``): about 6.5 bytes at 1024x768 and 7.1
-#: at 2048x1536 beyond the fixed part and L-BFGS's arrays. A bfloat16 network did not lower the peak there
-#: (the gradients flow back in float32), so one figure serves every precision.
-BYTES_PER_ACTIVATION = 6.8
-#: The TensorFlow runtime, the network's weights and the images: a process's resident memory once the network
-#: was loaded was 0.95 to 0.98 GiB on that machine.
+#: Bytes of peak memory per activation value of a step, and the fixed part: fitted to the peaks that
+#: ``benchmarks/time_to_quality.py`` measured with the offline backbone on a 2-core CPU (its README): 2.24 and
+#: 6.34 GiB for Adam at 1024x768 and 2048x1536, 3.13 and 10.26 GiB for L-BFGS. A bfloat16 network did not lower
+#: the peak there (the gradients flow back in float32), so one figure serves every precision.
+BYTES_PER_ACTIVATION = 6.0
+#: What a process held once the network was loaded (the TensorFlow runtime, the weights, the images): 0.95 to
+#: 0.98 GiB on that machine.
 FIXED_BYTES = 0.97 * 2**30
 
 
 def lbfgs_vectors(history_size: int) -> int:
-    """Float64 image-sized arrays that SciPy's L-BFGS-B holds with ``history_size`` correction pairs: two per
-    pair, about five of work space, and the point, its gradient and the two bounds."""
-    return 2 * history_size + 9 if history_size else 0
+    """Float64 image-sized arrays that an L-BFGS run holds with ``history_size`` correction pairs: two per pair,
+    and 34 more, fitted to the same peaks (SciPy's work space, and the copies of the point and the gradient that
+    each evaluation makes)."""
+    return 2 * history_size + 34 if history_size else 0
 
 
 def activation_values(model, image_shape: tuple[int, ...]) -> int:

@@ -1,4 +1,4 @@
-"""Time to quality: how soon each speed option reaches the loss of the TF blog post's recipe.
+"""Time to quality: how soon each speed option reaches the loss, and the picture, of the TF blog post's recipe.
 
 The reference is the blog post's recipe as the book runs it: Adam (learning rate 5.0, beta_1 0.99,
 epsilon 0.1), clipping after every step, float32, N steps at S px; its best loss is L_ref and its wall time
@@ -7,12 +7,12 @@ weights, first reaches L_ref. Evaluations that only measure (a bfloat16 run's lo
 stage's image upscaled to S px) are not counted in a method's time; what the method does is: building the
 targets, tracing and compiling, every step.
 
-The same loss is not yet the same picture: a method counts as reaching the reference only when, besides,
-its image is as close to the reference's as a second reference run is. That run starts from the content image
-plus a uniform noise of at most half a grey level, so its start is the same 8-bit picture; how far its
-result ends from the reference's (:func:`picture_distances`: the mean absolute difference in grey levels, and
-the relative distance of the backbone's content features) is the recipe's own spread, and a method's
-picture must be within :data:`PICTURE_FACTOR` times that spread on both measures.
+The same loss is not yet the same picture: a method counts as reaching the reference only when its picture
+is also close to the reference's. A second reference run starts from the content image plus a uniform noise
+of at most half a grey level, so its start is the same 8-bit picture; how far its result ends from the
+reference's (:func:`picture_distances`: the mean absolute difference in grey levels, and the relative distance
+of the backbone's content features) is the recipe's own spread, and a method's picture must be within
+:data:`PICTURE_FACTOR` times that spread on both measures.
 
 Used by chapter 11 (in the notebook's process) and by ``benchmarks/time_to_quality.py`` (one process per method).
 Each method is a small object whose ``run(trial)`` optimises and reports evaluations to the :class:`Trial`.
