@@ -75,8 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--precision",
         choices=("auto", "float32", "bfloat16", "float16"),
         default="auto",
-        help="the network's precision; auto (default): bfloat16 where the CPU or GPU computes it and the first loss "
-        "agrees with float32 within 0.5 %%, else float32 (chapter 11)",
+        help="the network's precision; auto (default): bfloat16 where the CPU or GPU computes it (float16 on GPUs of "
+        "compute capability 7.x) and the first loss and gradient agree with float32's, else float32 (chapter 11)",
     )
     parser.add_argument("--preserve-color", action="store_true", help="keep the content image's colours (chapter 07)")
     parser.add_argument("--content-weight", type=float, default=None, help="default: the backbone's")

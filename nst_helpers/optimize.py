@@ -21,7 +21,13 @@ from .losses import NORMALIZATIONS, content_loss, gram_matrix, style_loss, total
 from .model import Backbone, FeatureExtractor, load_feature_extractor
 from .speed.fastgrad import supports_fast_gradients
 from .speed.memory import check_memory
-from .speed.precision import PRECISIONS, PrecisionChoice, precision_check, reduced_precision_candidate
+from .speed.precision import (
+    PRECISIONS,
+    PrecisionChoice,
+    gradient_cosine,
+    precision_check,
+    reduced_precision_candidate,
+)
 from .validate import finite_number, whole_number
 
 __all__ = ["INITS", "StyleTransfer", "TransferConfig", "TransferResult", "adam_method", "run_style_transfer"]
@@ -142,14 +148,22 @@ class StyleTransfer:
         self.precision_choice = PrecisionChoice(config.precision, candidate or "float32", reason)
         if config.precision == "auto" and candidate is not None:
             # The one-off check: the first evaluation in the candidate precision against float32.
-            reduced_loss = float(self.loss_terms(tf.constant(start))["total"])
+            reduced = self._loss_and_gradient(start)
             self._set_targets(extractor, "float32", content_rgb, style_rgb)
-            float32_loss = float(self.loss_terms(tf.constant(start))["total"])
-            self.precision_choice = precision_check("auto", candidate, reason, float32_loss, reduced_loss)
+            exact = self._loss_and_gradient(start)
+            cosine = gradient_cosine(exact[1], reduced[1])
+            self.precision_choice = precision_check("auto", candidate, reason, exact[0], reduced[0], cosine)
             if self.precision_choice.used != "float32":
                 self._set_targets(extractor, candidate, content_rgb, style_rgb)
         self.problem = Problem(self.loss_terms, start, VGG_PIXELS)
         self.method = adam_method(config)
+
+    def _loss_and_gradient(self, image: np.ndarray) -> tuple[float, np.ndarray]:
+        x = tf.constant(image)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            total = self.loss_terms(x)["total"]
+        return float(total), tape.gradient(total, x).numpy()
 
     def _set_targets(self, extractor: FeatureExtractor, precision: str, content_rgb, style_rgb) -> None:
         """Use ``extractor`` in ``precision`` and compute the targets with it."""

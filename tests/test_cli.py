@@ -90,6 +90,7 @@ def test_a_forced_precision_is_recorded(tmp_path, capsys, samples):
         "reason": "as asked",
         "float32_loss": None,
         "reduced_loss": None,
+        "gradient_cosine": None,
         "difference": None,
     }
     assert "precision bfloat16 (as asked)" in capsys.readouterr().err

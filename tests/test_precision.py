@@ -21,11 +21,13 @@ STYLE = np.random.default_rng(7).integers(0, 256, size=(48, 64, 3)).astype(np.fl
 
 @pytest.fixture
 def machine(monkeypatch):
-    """Pretend to be a machine: ``machine(gpu=(8, 0))`` or ``machine(cpuinfo="flags : avx2 avx512_bf16")``."""
+    """Pretend to be a machine: ``machine(gpu=(8, 0))``, ``machine(gpu="unknown")`` (a GPU that does not report
+    its compute capability) or ``machine(cpuinfo="flags : avx2 avx512_bf16")``."""
 
     def pretend(gpu=None, cpuinfo="flags : avx2"):
         precision.reduced_precision_candidate.cache_clear()
-        monkeypatch.setattr(precision, "_gpu_compute_capability", lambda: gpu)
+        details = None if gpu is None else {} if gpu == "unknown" else {"compute_capability": gpu}
+        monkeypatch.setattr(precision, "_gpu_details", lambda: details)
         monkeypatch.setattr(precision, "_read_cpuinfo", lambda: cpuinfo)
 
     yield pretend
@@ -46,6 +48,8 @@ def test_each_kind_of_machine_gets_its_candidate(machine):
     assert precision.reduced_precision_candidate()[0] == "float16"
     machine(gpu=(6, 0))
     assert precision.reduced_precision_candidate()[0] is None
+    machine(gpu="unknown", cpuinfo="flags : avx512_bf16")  # the GPU decides, and says nothing: float32
+    assert precision.reduced_precision_candidate() == (None, "GPU of unknown compute capability")
     machine(cpuinfo="flags : avx2 avx512_bf16")
     assert precision.reduced_precision_candidate()[0] == "bfloat16"
     machine(cpuinfo="flags : avx2")
@@ -59,6 +63,11 @@ def test_the_check_keeps_the_candidate_only_when_the_losses_agree():
     assert refused.used == "float32" and "disagree" in refused.reason
     assert precision.precision_check("auto", "float16", "test", 1000.0, float("nan")).used == "float32"
     assert precision.precision_check("auto", "float16", "test", 1000.0, float("inf")).used == "float32"
+    turned = precision.precision_check("auto", "float16", "test", 1000.0, 1001.0, cosine=0.9)
+    assert turned.used == "float32" and "gradients disagree" in turned.reason
+    assert precision.precision_check("auto", "float16", "test", 1000.0, 1001.0, cosine=0.995).used == "float16"
+    assert np.isnan(precision.gradient_cosine([1.0, np.nan], [1.0, 1.0]))  # a lost gradient fails the check
+    assert precision.gradient_cosine([1.0, 0.0], [2.0, 0.0]) == pytest.approx(1.0)
     again = precision.PrecisionChoice.from_summary(kept.summary())
     assert again == kept and "0.400 %" in again.describe()
 
@@ -71,6 +80,7 @@ def test_auto_picks_bfloat16_where_the_hardware_has_it_and_records_the_check(mac
     plain = StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64, steps=2))
     assert choice.float32_loss == pytest.approx(float(plain.loss_terms(plain.image)["total"]), rel=1e-6)
     assert choice.reduced_loss != choice.float32_loss and choice.difference <= precision.AGREEMENT
+    assert precision.GRADIENT_AGREEMENT <= choice.gradient_cosine < 1
     result = transfer.run(progress=False)
     assert result.extra["precision"]["used"] == "bfloat16" and result.extra["precision"]["asked"] == "auto"
     assert result.config.precision == "auto"
@@ -86,6 +96,15 @@ def test_auto_stays_in_float32_without_the_hardware_or_when_the_losses_disagree(
     transfer = StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64, precision="auto"))
     assert transfer.precision_choice.used == "float32" and transfer.extractor.compute_dtype == "float32"
     assert transfer.precision_choice.reduced_loss is not None
+
+
+def test_auto_keeps_float32_for_a_backbone_that_is_not_a_vgg_stack(machine, monkeypatch, extractor):
+    import nst_helpers.optimize as optimize
+
+    machine(cpuinfo="flags : avx512_bf16")
+    monkeypatch.setattr(optimize, "supports_fast_gradients", lambda model: False)
+    transfer = StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64, precision="auto"))
+    assert transfer.precision_choice.used == "float32" and "not a plain VGG" in transfer.precision_choice.reason
 
 
 def test_a_forced_precision_is_used_without_a_check(extractor):

@@ -86,8 +86,28 @@ def test_coarse_to_fine_runs_each_stage_and_ends_at_full_size(extractor, method)
     assert {shape for stage, shape in seen if stage == 0} == {(24, 32)}
     assert {shape for stage, shape in seen if stage == 1} == {(48, 64)}
     assert len(result.history["total"]) == 6
+    assert [stage["precision"]["used"] for stage in result.extra["per_stage"]] == ["float32", "float32"]
     with pytest.raises(InputError, match="scales"):
         run_coarse_to_fine(CONTENT, STYLE, TransferConfig(max_dim=64), extractor=extractor, scales=(1.0, 0.5))
+
+
+def test_coarse_to_fine_with_one_optimizer_per_stage(extractor):
+    adam_then_lbfgs = [None, LBFGS()]
+    result = run_coarse_to_fine(
+        CONTENT,
+        STYLE,
+        TransferConfig(max_dim=64, steps=6),
+        scales=(0.5, 1.0),
+        stage_steps=(2, 4),
+        extractor=extractor,
+        method=adam_then_lbfgs,
+        progress=False,
+    )
+    assert result.extra["method"][0] == "L-BFGS-B" and [s[1] for s in result.extra["stages"]][0] == 2
+    with pytest.raises(InputError, match="one entry per scale"):
+        run_coarse_to_fine(
+            CONTENT, STYLE, TransferConfig(max_dim=64), extractor=extractor, scales=(0.5, 1.0), method=[None]
+        )
 
 
 def test_lbfgs_lowers_the_loss_within_its_budget_and_bounds(extractor):
@@ -112,9 +132,8 @@ def test_memory_estimate_grows_with_pixels_and_a_too_large_image_is_refused(extr
     assert with_lbfgs - large == pytest.approx(8 * 3 * 512 * 512 * 54, abs=1)  # 54 float64 copies of the image
     # L-BFGS is checked again when it starts, with its arrays: a run that fits with Adam may not with L-BFGS.
     shape = (1, 48, 64, 3)
-    between = (
-        memory.estimate_step_bytes(extractor.model, shape) + memory.estimate_step_bytes(extractor.model, shape, 10)
-    ) // 2
+    adam, lbfgs = (memory.estimate_step_bytes(extractor.model, shape, h) for h in (0, 10))
+    between = memory.MARGIN * (adam + lbfgs) / 2  # the check compares MARGIN times the estimate
     monkeypatch.setattr(memory, "available_bytes", lambda: between)
     transfer = StyleTransfer(extractor, CONTENT, STYLE, TransferConfig(max_dim=64, steps=2))
     with pytest.raises(InputError, match="needs about"):
@@ -134,8 +153,12 @@ def test_on_a_gpu_the_memory_check_reads_the_gpus_memory(extractor, monkeypatch)
     assert memory.available_gpu_bytes() == 15 * 2**30
     memory.check_memory((1, 1024, 1024, 3), extractor)
     monkeypatch.setattr(memory, "_gpu_total_bytes", lambda: 2 * 2**30)
-    with pytest.raises(InputError, match="GiB of GPU memory is free"):
+    with pytest.raises(InputError, match="GiB of GPU memory, but only"):
         memory.check_memory((1, 1024, 1024, 3), extractor)
+    monkeypatch.setattr(memory, "_gpu_total_bytes", lambda: 80 * 2**30)  # an A100: the step fits on the GPU,
+    memory.check_memory((1, 2048, 2048, 3), extractor)
+    with pytest.raises(InputError, match="GiB of memory, but only"):  # but L-BFGS's arrays stay on the host
+        memory.check_memory((1, 2048, 2048, 3), extractor, lbfgs_history=10)
     monkeypatch.setattr(memory, "_gpu_total_bytes", lambda: None)  # TensorFlow reports no limit: no check
     memory.check_memory((1, 4096, 4096, 3), extractor)
 

@@ -60,7 +60,8 @@ def run_coarse_to_fine(
     ``content`` and ``style`` are loaded at each stage's size from the original files (or arrays). ``on_step(stage,
     evaluation, transfer)`` is called after every step, with the stage's :class:`StyleTransfer` (whose ``image``
     holds where a Keras method's next step starts); returning True ends that stage. The result has the history of
-    all stages one after the other and ``extra["stages"]``: (max_dim, steps, seconds) per stage.
+    all stages one after the other, ``extra["stages"]``: (max_dim, steps, seconds) per stage, and
+    ``extra["per_stage"]``: each stage's precision choice and early stop (``extra["precision"]`` is the last's).
 
     Taught in chapter 11.
     """
@@ -77,7 +78,7 @@ def run_coarse_to_fine(
     extractor = extractor or load_feature_extractor(backbone)
     keras.utils.set_random_seed(config.seed)
     history: dict[str, list[float]] = {}
-    stages, image, started = [], None, time.perf_counter()
+    stages, per_stage, image, started = [], [], None, time.perf_counter()
     for index, (size, steps, stage_method) in enumerate(zip(sizes, stage_steps, methods)):
         stage_config = replace(config, max_dim=size, steps=int(steps), snapshots=0)
         content_rgb = image_batch(content, size)
@@ -95,6 +96,7 @@ def run_coarse_to_fine(
         for key, values in result.history.items():
             history.setdefault(key, []).extend(values)
         stages.append((size, len(result.history["total"]), time.perf_counter() - stage_started))
+        per_stage.append({"precision": result.extra["precision"], "early_stop": result.extra.get("early_stop")})
         if result.interrupted:
             break
     offset = len(history["total"]) - len(result.history["total"])
@@ -108,5 +110,11 @@ def run_coarse_to_fine(
         backbone=result.backbone,
         config=config,
         interrupted=result.interrupted,
-        extra={"stages": stages, "scales": list(scales), "stage_config": asdict(config), **result.extra},
+        extra={
+            **result.extra,
+            "stages": stages,
+            "per_stage": per_stage,
+            "scales": list(scales),
+            "stage_config": asdict(config),
+        },
     )

@@ -5,7 +5,9 @@ asks :func:`reduced_precision_candidate` whether this machine has reduced-precis
 compute capability 8.0 or more (bfloat16), an older GPU of 7.0 or more (float16), or a CPU that reports the
 AVX-512 BF16 or AMX bfloat16 instructions. If it has, the first evaluation is made twice, in float32 and in
 the candidate precision, and the candidate is kept only when the two losses agree within
-:data:`AGREEMENT` (0.5 %). The decision and its numbers are kept as a :class:`PrecisionChoice`.
+:data:`AGREEMENT` (0.5 %) and the two gradients point the same way (cosine at least
+:data:`GRADIENT_AGREEMENT`, every value finite: float16 without loss scaling can lose small gradients). The
+decision and its numbers are kept as a :class:`PrecisionChoice`.
 
 Chapter: 11.
 """
@@ -25,6 +27,8 @@ PRECISIONS = ("auto", *COMPUTE_DTYPES)
 #: The largest relative difference between the float32 loss and the reduced-precision loss of the first
 #: evaluation for which "auto" keeps the reduced precision.
 AGREEMENT = 0.005
+#: The smallest cosine between the float32 and the reduced-precision gradient of the first evaluation.
+GRADIENT_AGREEMENT = 0.99
 
 
 def _read_cpuinfo() -> str:
@@ -40,25 +44,28 @@ def cpu_has_bf16(cpuinfo: str | None = None) -> bool:
     return bool(flags & {"avx512_bf16", "amx_bf16"})
 
 
-def _gpu_compute_capability() -> tuple[int, int] | None:
+def _gpu_details() -> dict | None:
+    """TensorFlow's details of the first GPU (None without a GPU); ``compute_capability`` may be missing."""
     from .._tf import tf
 
     gpus = tf.config.list_physical_devices("GPU")
-    if not gpus:
-        return None
-    return tf.config.experimental.get_device_details(gpus[0]).get("compute_capability")
+    return dict(tf.config.experimental.get_device_details(gpus[0])) if gpus else None
 
 
 @functools.cache
 def reduced_precision_candidate() -> tuple[str | None, str]:
     """(the reduced precision this machine computes natively, or None; the reason, in words)."""
-    capability = _gpu_compute_capability()
-    if capability is not None:
-        if capability >= (8, 0):
-            return "bfloat16", f"GPU with compute capability {capability[0]}.{capability[1]} (bfloat16 tensor cores)"
-        if capability >= (7, 0):
-            return "float16", f"GPU with compute capability {capability[0]}.{capability[1]} (float16 tensor cores)"
-        return None, f"GPU with compute capability {capability[0]}.{capability[1]} (no reduced-precision tensor cores)"
+    gpu = _gpu_details()
+    if gpu is not None:
+        capability = gpu.get("compute_capability")
+        if capability is None:  # e.g. a GPU whose driver does not say: nothing is assumed
+            return None, "GPU of unknown compute capability"
+        name = f"GPU with compute capability {capability[0]}.{capability[1]}"
+        if tuple(capability) >= (8, 0):
+            return "bfloat16", f"{name} (bfloat16 tensor cores)"
+        if tuple(capability) >= (7, 0):
+            return "float16", f"{name} (float16 tensor cores)"
+        return None, f"{name} (no reduced-precision tensor cores)"
     if cpu_has_bf16():
         return "bfloat16", "CPU with bfloat16 instructions (avx512_bf16 or amx_bf16)"
     return None, "CPU without bfloat16 instructions"
@@ -73,6 +80,7 @@ class PrecisionChoice:
     reason: str
     float32_loss: float | None = None
     reduced_loss: float | None = None
+    gradient_cosine: float | None = None
 
     @property
     def difference(self) -> float | None:
@@ -98,13 +106,36 @@ class PrecisionChoice:
         if self.difference is not None:
             text += f"; first loss {self.reduced_loss:.6g} against {self.float32_loss:.6g} in float32"
             text += f" ({100 * self.difference:.3f} %, limit {100 * AGREEMENT:g} %)"
+        if self.gradient_cosine is not None:
+            text += f"; gradients' cosine {self.gradient_cosine:.4f} (at least {GRADIENT_AGREEMENT:g})"
         return text
 
 
-def precision_check(asked: str, candidate: str, reason: str, float32_loss: float, reduced_loss: float):
-    """The choice after the first evaluation in both precisions: the candidate if the losses agree, else float32."""
-    choice = PrecisionChoice(asked, candidate, reason, float(float32_loss), float(reduced_loss))
-    if choice.difference is None or not choice.difference <= AGREEMENT:  # a NaN fails too
-        reason += "; the losses disagree"
-        return PrecisionChoice(asked, "float32", reason, choice.float32_loss, choice.reduced_loss)
+def gradient_cosine(a, b) -> float:
+    """The cosine between two gradients (NaN if either has a value that is not finite, or is zero)."""
+    import numpy as np
+
+    a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return float("nan")
+    norm = np.linalg.norm(a) * np.linalg.norm(b)
+    return float(a @ b / norm) if norm > 0 else float("nan")
+
+
+def precision_check(
+    asked: str,
+    candidate: str,
+    reason: str,
+    float32_loss: float,
+    reduced_loss: float,
+    cosine: float | None = None,
+) -> PrecisionChoice:
+    """The choice after the first evaluation in both precisions: the candidate if the losses agree (and the
+    gradients, when their ``cosine`` is given), else float32."""
+    choice = PrecisionChoice(asked, candidate, reason, float(float32_loss), float(reduced_loss), cosine)
+    losses_agree = choice.difference is not None and choice.difference <= AGREEMENT  # a NaN fails too
+    gradients_agree = cosine is None or cosine >= GRADIENT_AGREEMENT
+    if not (losses_agree and gradients_agree):
+        reason += "; the losses disagree" if not losses_agree else "; the gradients disagree"
+        return PrecisionChoice(asked, "float32", reason, choice.float32_loss, choice.reduced_loss, cosine)
     return choice

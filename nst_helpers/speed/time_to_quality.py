@@ -256,7 +256,11 @@ class CoarseToFine:
                 on_step=on_step,
                 progress=False,
             )
-        trial.notes.update(precision=result.extra["precision"], early_stop=result.extra.get("early_stop"))
+        trial.notes.update(
+            precision=result.extra["precision"],
+            early_stop=result.extra.get("early_stop"),
+            per_stage=result.extra["per_stage"],
+        )
         return result
 
 
