@@ -180,7 +180,7 @@ class EarlyStop:
     failed: bool
 
     def describe(self) -> str:
-        kind = "the line search failed" if self.failed else "it converged"
+        kind = "the line search failed" if self.failed else "SciPy reports convergence"
         return f"stopped after {self.evaluations} evaluations: {kind} ({self.message})"
 
 
@@ -305,7 +305,8 @@ class LBFGS:
         if count[0] >= budget:
             return None
         message = outcome.message if isinstance(outcome.message, str) else outcome.message.decode()
-        # SciPy's status 2 ("ABNORMAL_TERMINATION_IN_LNSRCH" and the like) is a failure; 0 means it converged.
+        # SciPy's status 2 ("ABNORMAL_TERMINATION_IN_LNSRCH" and the like) is a failure; 0 is what SciPy calls
+        # convergence (which a noisy loss can also bring about early).
         return EarlyStop(count[0], message, failed=outcome.status != 0)
 
 

@@ -131,17 +131,16 @@ def check_memory(image_shape: tuple[int, ...], extractor, lbfgs_history: int = 0
     on_gpu = _gpu_present()
     total = estimate_step_bytes(extractor.model, image_shape, lbfgs_history)
     step = estimate_step_bytes(extractor.model, image_shape) if on_gpu else total
-    needs = [
-        (MARGIN * step, available_gpu_bytes() if on_gpu else available_bytes(), "GPU memory" if on_gpu else "memory")
-    ]
+    needs = [(step, available_gpu_bytes() if on_gpu else available_bytes(), "GPU memory" if on_gpu else "memory")]
     if on_gpu and total > step:
-        needs.append((MARGIN * (total - step), available_bytes(), "memory"))
+        needs.append((total - step, available_bytes(), "memory"))
     height, width = int(image_shape[-3]), int(image_shape[-2])
     gib = 2**30
     for need, free, where in needs:
-        if free is not None and need > free:
+        if free is not None and MARGIN * need > free:
             raise InputError(
-                f"A {width}x{height} image needs about {need / gib:.1f} GiB of {where}, but only {free / gib:.1f} GiB "
-                f"is free. Use a smaller max_dim (the memory grows with the number of pixels), close other "
-                f"programs, or set NST_SKIP_MEMORY_CHECK=1 if you know it fits."
+                f"A {width}x{height} image needs about {need / gib:.1f} GiB of {where} "
+                f"({MARGIN * need / gib:.1f} GiB with a {100 * (MARGIN - 1):.0f} % margin), but only "
+                f"{free / gib:.1f} GiB is free. Use a smaller max_dim (the memory grows with the number of pixels), "
+                f"close other programs, or set NST_SKIP_MEMORY_CHECK=1 if you know it fits."
             )

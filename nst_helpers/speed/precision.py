@@ -6,7 +6,8 @@ compute capability 8.0 or more (bfloat16), an older GPU of 7.0 or more (float16)
 AVX-512 BF16 or AMX bfloat16 instructions. If it has, the first evaluation is made twice, in float32 and in
 the candidate precision, and the candidate is kept only when the two losses agree within
 :data:`AGREEMENT` (0.5 %) and the two gradients point the same way (cosine at least
-:data:`GRADIENT_AGREEMENT`, every value finite: float16 without loss scaling can lose small gradients). The
+:data:`GRADIENT_AGREEMENT`, every value finite): that catches an infinite or NaN gradient, one that is all zero,
+and one that points elsewhere; single small values that underflow to zero hardly move the cosine. The
 decision and its numbers are kept as a :class:`PrecisionChoice`.
 
 Chapter: 11.

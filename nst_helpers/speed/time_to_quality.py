@@ -414,6 +414,7 @@ def summary_rows(comparison: dict) -> list[dict]:
                 "peak_rss_gib": r.get("peak_rss_gib"),
                 "precision": (r.get("precision") or {}).get("used"),
                 "early_stop": r.get("early_stop"),
+                "per_stage": r.get("per_stage"),
             }
         )
     return rows
