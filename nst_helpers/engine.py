@@ -264,7 +264,7 @@ class LBFGS:
         shape = tuple(problem.image.shape)
 
         @tf.function
-        def loss_and_gradient(x):
+        def compiled_loss_and_gradient(x):
             with tf.GradientTape() as tape:
                 tape.watch(x)
                 terms = problem.loss_terms(x)
@@ -277,7 +277,7 @@ class LBFGS:
             if count[0] >= budget:
                 raise _Stop
             x = flat.reshape(shape).astype(np.float32)
-            terms, gradient = loss_and_gradient(tf.constant(x))
+            terms, gradient = compiled_loss_and_gradient(tf.constant(x))
             total = float(terms["total"])
             if total < best["loss"]:
                 best["loss"], best["x"] = total, x
@@ -308,6 +308,17 @@ class LBFGS:
         # SciPy's status 2 ("ABNORMAL_TERMINATION_IN_LNSRCH" and the like) is a failure; 0 is what SciPy calls
         # convergence (which a noisy loss can also bring about early).
         return EarlyStop(count[0], message, failed=outcome.status != 0)
+
+
+def loss_and_gradient(loss: LossFunction, image: np.ndarray) -> tuple[float, np.ndarray]:
+    """The total of ``loss`` at ``image`` and its gradient with respect to the image: one evaluation, run eagerly
+    (``precision="auto"``'s check compares two of them, chapter 11)."""
+    x = tf.constant(np.asarray(image, np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = loss(x)
+        total = value["total"] if isinstance(value, Mapping) else value
+    return float(total), tape.gradient(total, x).numpy()
 
 
 def minimize(

@@ -14,7 +14,16 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ._tf import keras, tf
-from .engine import VGG_PIXELS, Callback, KerasOptimizer, Method, Problem, TransferResult, minimize
+from .engine import (
+    VGG_PIXELS,
+    Callback,
+    KerasOptimizer,
+    Method,
+    Problem,
+    TransferResult,
+    loss_and_gradient,
+    minimize,
+)
 from .errors import InputError
 from .images import PREPROCESSED_MAX, PREPROCESSED_MIN, image_batch, resize_like, vgg_preprocess
 from .losses import NORMALIZATIONS, content_loss, gram_matrix, style_loss, total_variation_loss
@@ -148,22 +157,15 @@ class StyleTransfer:
         self.precision_choice = PrecisionChoice(config.precision, candidate or "float32", reason)
         if config.precision == "auto" and candidate is not None:
             # The one-off check: the first evaluation in the candidate precision against float32.
-            reduced = self._loss_and_gradient(start)
+            reduced = loss_and_gradient(self.loss_terms, start)
             self._set_targets(extractor, "float32", content_rgb, style_rgb)
-            exact = self._loss_and_gradient(start)
+            exact = loss_and_gradient(self.loss_terms, start)
             cosine = gradient_cosine(exact[1], reduced[1])
             self.precision_choice = precision_check("auto", candidate, reason, exact[0], reduced[0], cosine)
             if self.precision_choice.used != "float32":
                 self._set_targets(extractor, candidate, content_rgb, style_rgb)
         self.problem = Problem(self.loss_terms, start, VGG_PIXELS)
         self.method = adam_method(config)
-
-    def _loss_and_gradient(self, image: np.ndarray) -> tuple[float, np.ndarray]:
-        x = tf.constant(image)
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            total = self.loss_terms(x)["total"]
-        return float(total), tape.gradient(total, x).numpy()
 
     def _set_targets(self, extractor: FeatureExtractor, precision: str, content_rgb, style_rgb) -> None:
         """Use ``extractor`` in ``precision`` and compute the targets with it."""
