@@ -153,30 +153,33 @@ class StyleTransfer:
             if candidate is not None and not supports_fast_gradients(extractor.model):
                 candidate, reason = None, f"{extractor.backbone.label} is not a plain VGG convolution stack"
         check_memory(content_rgb.shape, extractor)
-        self._set_targets(extractor, candidate or "float32", content_rgb, style_rgb)
+        chosen = self._targets(extractor, candidate or "float32", content_rgb, style_rgb)
+        self.extractor, self.content_targets, self.style_targets = chosen
         self.precision_choice = PrecisionChoice(config.precision, candidate or "float32", reason)
         if config.precision == "auto" and candidate is not None:
             # The one-off check: the first evaluation in the candidate precision against float32.
             reduced = loss_and_gradient(self.loss_terms, start)
-            self._set_targets(extractor, "float32", content_rgb, style_rgb)
+            self.extractor, self.content_targets, self.style_targets = self._targets(
+                extractor, "float32", content_rgb, style_rgb
+            )
             exact = loss_and_gradient(self.loss_terms, start)
             cosine = gradient_cosine(exact[1], reduced[1])
             self.precision_choice = precision_check("auto", candidate, reason, exact[0], reduced[0], cosine)
-            if self.precision_choice.used != "float32":
-                self._set_targets(extractor, candidate, content_rgb, style_rgb)
+            if self.precision_choice.used != "float32":  # back to the candidate's extractor and targets
+                self.extractor, self.content_targets, self.style_targets = chosen
         self.problem = Problem(self.loss_terms, start, VGG_PIXELS)
         self.method = adam_method(config)
 
-    def _set_targets(self, extractor: FeatureExtractor, precision: str, content_rgb, style_rgb) -> None:
-        """Use ``extractor`` in ``precision`` and compute the targets with it."""
+    def _targets(self, extractor: FeatureExtractor, precision: str, content_rgb, style_rgb) -> tuple:
+        """``extractor`` in ``precision``, and the content and style targets it computes."""
         if extractor.compute_dtype != precision:
             extractor = extractor.variant(compute_dtype=precision)
-        self.extractor = extractor
-        self.content_targets = extractor(vgg_preprocess(content_rgb)).content
-        self.style_targets = {
+        content_targets = extractor(vgg_preprocess(content_rgb)).content
+        style_targets = {
             name: gram_matrix(f, self.config.normalization)
             for name, f in extractor(vgg_preprocess(style_rgb)).style.items()
         }
+        return extractor, content_targets, style_targets
 
     @property
     def image(self) -> tf.Variable:
