@@ -1,29 +1,32 @@
-"""Time to quality: how soon does each speed option reach the loss, and the picture, of the TF blog post's recipe?
+"""Time to quality: how soon does each speed option reach the loss, and the picture, of the TF blog recipe?
 
-The reference is the blog post's recipe as the book runs it: Adam (learning rate 5.0, beta_1 0.99,
-epsilon 0.1), clipping after every step, float32, ``--steps`` N steps at ``--size`` S px. Its best loss is
-L_ref and its wall time T_ref. Every other method runs until its loss, evaluated at S px in float32 with
-the same loss function and weights, first reaches L_ref (or until it has used ``--budget`` times T_ref);
-the table gives that time and T_ref / time. The evaluations that only measure (a bfloat16 run's loss in
-float32, a coarse stage's image upscaled to S px) are not counted in a method's time; everything the
-method itself does is: building the targets, tracing and compiling, every step.
+The reference is the blog post's recipe as the book runs it: Adam (learning rate 5.0, beta_1 0.99, epsilon
+0.1), clipping after every step, float32, ``--steps`` N steps at ``--size`` S px. Its best loss is L_ref and
+its wall time T_ref. Every other method runs until its loss, evaluated at S px in float32 with the same loss
+function and weights, first reaches L_ref (or until it has used ``--budget`` times T_ref); the table gives
+that time and T_ref / time. The evaluations that only measure (a bfloat16 run's loss in float32, a coarse
+stage's image upscaled to S px) are not counted in a method's time; everything the method itself does is:
+building the targets, tracing and compiling, every step.
 
-The same loss is not enough: a second reference run, started from the content image plus noise of at most
-half a grey level, gives the recipe's own spread (its picture's distance to the reference's, in grey levels
-and in content features); a method counts only if its picture is within ``PICTURE_FACTOR`` (2) times that
-spread on both measures (``nst_helpers.speed.time_to_quality``; the README says why).
+The same loss is not enough: a second reference run, started from the content image plus noise of at most half
+a grey level, gives the recipe's own spread (its picture's distance to the reference's, in grey levels and in
+content features); a method counts only if its picture is within ``PICTURE_FACTOR`` (2) times that spread on
+both measures (``nst_helpers.speed.time_to_quality``; the README says why).
 
 Methods: ``adam-bf16`` (the network in bfloat16, losses in float32), ``adam-xla`` (the step compiled with
-XLA), ``coarse-to-fine`` (Adam at S/4, S/2, then S), ``lbfgs`` (SciPy's L-BFGS-B at S), ``lbfgs-bf16`` (the
-same with the network in bfloat16), ``lbfgs-auto`` (the precision chosen as the command line does),
-``coarse-to-fine+lbfgs``, ``half-to-full+lbfgs-auto`` (S/2, then S) and ``adam-then-lbfgs-auto`` (N/15 Adam
-steps, then L-BFGS). The Adam variants run the full N
-steps, so their final loss can be compared with L_ref. Each method runs in its own process, so its peak
-memory (resident set) is its own. At ``--large-sizes`` (1024 and 2048 px by default) two methods run, each in
-its own process: the fastest Adam variant that kept the picture, for ``--large-steps`` steps (its time per
-image is the step's time times N), and the fastest L-BFGS method, for as many evaluations as it needed at S
-(a whole run); their peak memory is set against the estimate of ``nst_helpers.speed.memory``. Last, the
-memory check's error for an image too large for this machine is shown.
+XLA), ``compressed-adam``, ``compressed-adam-bf16`` and ``compressed-adam-auto`` (the recipe's schedule
+compressed ``COMPRESSION`` (8) times: N / 8 steps, 8 times the learning rate, 8 times 1 - beta_1 and
+1 - beta_2; ``nst_helpers.speed.schedule``), ``coarse-to-fine`` (Adam at S/4, S/2, then S), ``lbfgs`` (SciPy's
+L-BFGS-B at S), ``lbfgs-bf16`` (the same with the network in bfloat16), ``lbfgs-auto`` (the precision chosen
+as the command line does), ``coarse-to-fine+lbfgs``, ``half-to-full+lbfgs-auto`` (S/2, then S) and
+``adam-then-lbfgs-auto`` (N/15 Adam steps, then L-BFGS). The Adam variants run all their steps (N, or N / 8
+when compressed), so their final loss can be compared with L_ref. Each method runs in its own process, so its
+peak memory (resident set) is its own. At ``--large-sizes`` (1024 and 2048 px by default) two methods run,
+each in its own process: the fastest Adam variant that kept the picture, for its whole schedule or
+``--large-steps`` steps if that is fewer (its time per image is then the step's time times its steps), and the
+fastest L-BFGS method, for as many evaluations as it needed at S (a whole run); their peak memory is set
+against the estimate of ``nst_helpers.speed.memory``. Last, the memory check's error for an image too large
+for this machine is shown.
 
 Run from the repository root (a quiet machine: timings are compared within the run)::
 
@@ -75,20 +78,23 @@ def distances(results: dict, backbone: str) -> dict:
 
 
 def large_run(opts: dict, name: str, size: int, evaluations: int) -> dict:
-    """``name`` (an Adam variant or an L-BFGS method at one size) for ``evaluations`` steps or evaluations at
-    ``size`` px: its time, peak memory and the memory estimate."""
+    """``name`` (an Adam variant, with its schedule, or an L-BFGS method at one size) for ``evaluations`` steps or
+    evaluations at ``size`` px: its time, peak memory and the memory estimate."""
     from dataclasses import replace
 
     from nst_helpers import LBFGS, StyleTransfer, TransferConfig, load_feature_extractor, load_image
     from nst_helpers.speed.memory import available_bytes, estimate_step_bytes
+    from nst_helpers.speed.schedule import compress_schedule
 
     method = METHOD_OBJECTS[name]
     lbfgs = isinstance(method, LBFGSMethod)
     extractor = load_feature_extractor(opts["backbone"])
     content, style = load_image(opts["content"], size), load_image(opts["style"], size)
     started = time.perf_counter()
-    config = TransferConfig(max_dim=size, steps=evaluations, snapshots=0)
-    transfer = StyleTransfer(extractor, content, style, replace(config, precision=method.precision))
+    config = TransferConfig(max_dim=size, steps=opts["steps"], snapshots=0, precision=method.precision)
+    if not lbfgs:
+        config = compress_schedule(config, method.kappa)
+    transfer = StyleTransfer(extractor, content, style, replace(config, steps=evaluations))
     result = transfer.run(progress=False, method=LBFGS() if lbfgs else None)
     seconds = time.perf_counter() - started
     history = LBFGS().history_size if lbfgs else 0
@@ -140,8 +146,8 @@ def parse_args(argv=None):
     parser.add_argument(
         "--large-steps",
         type=int,
-        default=10,
-        help="Adam steps run at the large sizes (a whole run's time is the step's time times N)",
+        default=40,
+        help="Adam steps run at the large sizes, at most: a schedule of more steps is timed from these",
     )
     parser.add_argument("--budget", type=float, default=1.5, help="stop a method after this many times T_ref")
     parser.add_argument("--eval-every", type=int, default=10, help="evaluate a bfloat16 run every this many steps")
@@ -278,16 +284,18 @@ def main(argv=None) -> int:
         )
     else:
         print("no method reached the reference's loss with the same picture")
-    # At the large sizes: the fastest method that kept the picture, if it is an Adam variant, for a few steps
-    # (its time per image is its step's time times N), and the fastest L-BFGS method at one size, for as many
-    # evaluations as it needed at S (its whole run).
+    # At the large sizes: the fastest method that kept the picture, if it is an Adam variant, for its whole
+    # schedule or --large-steps steps (its time per image is then its step's time times its steps), and the
+    # fastest L-BFGS method at one size, for as many evaluations as it needed at S (its whole run).
     large = []
     candidates = [r for r in rows if r["method"] in METHOD_OBJECTS]
     kept = [r for r in candidates if r["speedup"] and isinstance(METHOD_OBJECTS[r["method"]], AdamVariant)]
     lbfgs = [r for r in candidates if r["ratio"] and isinstance(METHOD_OBJECTS[r["method"]], LBFGSMethod)]
     chosen = []
     if kept:
-        chosen.append((max(kept, key=lambda r: r["speedup"])["method"], args.large_steps, args.steps))
+        fastest = max(kept, key=lambda r: r["speedup"])["method"]
+        schedule = results[fastest]["steps"]
+        chosen.append((fastest, min(args.large_steps, schedule), schedule))
     if lbfgs:
         fastest = max(lbfgs, key=lambda r: r["ratio"])["method"]
         chosen.append((fastest, results[fastest]["steps"], results[fastest]["steps"]))

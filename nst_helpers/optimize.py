@@ -57,7 +57,8 @@ class TransferConfig:
     float32 (mixed precision; fast only on hardware with such arithmetic); ``"auto"`` picks that where the
     hardware has it and the first loss agrees with float32's (:mod:`nst_helpers.speed.precision`); and
     ``jit_compile`` compiles the step with XLA.
-    The optimiser defaults are the TF blog post's: Adam with learning rate 5.0, beta_1 0.99, epsilon 0.1.
+    The optimiser defaults are the TF blog post's: Adam with learning rate 5.0, beta_1 0.99, epsilon 0.1 (and
+    Keras' beta_2, 0.999).
 
     Taught in chapter 06.
     """
@@ -69,6 +70,7 @@ class TransferConfig:
     tv_weight: float = 0.0
     learning_rate: float = 5.0
     beta_1: float = 0.99
+    beta_2: float = 0.999
     epsilon: float = 0.1
     normalization: str = "tf_blog"
     init: str = "content"
@@ -90,8 +92,9 @@ class TransferConfig:
         finite_number("learning_rate", self.learning_rate, positive=True)
         finite_number("epsilon", self.epsilon, positive=True)
         finite_number("noise_scale", self.noise_scale)
-        if not 0 <= finite_number("beta_1", self.beta_1) < 1:
-            raise InputError(f"beta_1 must be in [0, 1); got {self.beta_1!r}.")
+        for name in ("beta_1", "beta_2"):
+            if not 0 <= finite_number(name, getattr(self, name)) < 1:
+                raise InputError(f"{name} must be in [0, 1); got {getattr(self, name)!r}.")
         if self.normalization not in NORMALIZATIONS:
             raise InputError(f"normalization must be one of {', '.join(NORMALIZATIONS)}; got {self.normalization!r}.")
         if self.init not in INITS:
@@ -109,12 +112,15 @@ class TransferConfig:
 
 
 def adam_method(config: TransferConfig) -> KerasOptimizer:
-    """Adam with ``config``'s learning rate, beta_1 and epsilon (the TF blog post's), as an engine method.
+    """Adam with ``config``'s learning rate, beta_1, beta_2 and epsilon (the TF blog post's), as an engine method.
 
     Taught in chapter 06.
     """
     optimizer = keras.optimizers.Adam(
-        learning_rate=float(config.learning_rate), beta_1=float(config.beta_1), epsilon=float(config.epsilon)
+        learning_rate=float(config.learning_rate),
+        beta_1=float(config.beta_1),
+        beta_2=float(config.beta_2),
+        epsilon=float(config.epsilon),
     )
     return KerasOptimizer(optimizer, jit_compile=config.jit_compile)
 

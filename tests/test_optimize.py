@@ -99,6 +99,7 @@ def test_callback_can_stop_early(extractor):
         ({"init": "zeros"}, "init must be one of"),
         ({"normalization": "l2"}, "normalization must be one of"),
         ({"beta_1": 1.0}, "beta_1 must be in"),
+        ({"beta_2": -0.1}, "beta_2 must be"),
     ],
 )
 def test_bad_settings_are_refused_before_any_work(settings, message):

@@ -12,6 +12,7 @@ from nst_helpers.images import PREPROCESSED_MAX, PREPROCESSED_MIN, vgg_preproces
 from nst_helpers.optimize import StyleTransfer, TransferConfig
 from nst_helpers.speed import memory
 from nst_helpers.speed.coarse_to_fine import run_coarse_to_fine, stage_sizes, upscale
+from nst_helpers.speed.schedule import compress_schedule
 from nst_helpers.speed.time_to_quality import (
     PICTURE_FACTOR,
     add_distances,
@@ -200,7 +201,7 @@ def tiny_comparison(steps: int) -> dict:
 def test_time_to_quality_reference_spread_and_a_method(samples, extractor):
     opts = tiny_comparison(steps=4)
     reference = run_method("reference", opts, None, None, extractor)
-    assert len(reference["trace"]) == 4 and reference["steps"] == 4
+    assert len(reference["trace"]) == 5 and reference["steps"] == 4  # each step's start, and the last image
     l_ref = reference["best_loss"]
     assert l_ref == min(loss for _, loss in reference["trace"])
     spread = run_method("reference-spread", opts, None, None, extractor)
@@ -249,9 +250,52 @@ def test_picture_distances_and_the_same_picture_rule(extractor):
     assert [r["speedup"] for r in rows] == [1.0, 2.0, None, None] and rows[2]["ratio"] == 2.0
 
 
-def test_full_length_methods_ignore_the_time_budget(samples):
+def test_full_length_methods_ignore_the_time_budget_and_the_others_stop(samples):
     opts = tiny_comparison(steps=3)
     bf16 = run_method("adam-bf16", opts, l_ref=1.0, t_budget=0.0)
     assert bf16["steps"] == 3 and len(bf16["trace"]) == 2  # evaluated every 2 steps and at the end
     lbfgs = run_method("lbfgs", opts, l_ref=0.0, t_budget=0.0)
     assert lbfgs["steps"] == 1  # the budget stops the others at once
+    # a compressed schedule stops at L_ref, else after 1.5 N / kappa steps: ceil(24 / 10)
+    compressed = run_method("compressed-adam", tiny_comparison(steps=16), l_ref=1.0, t_budget=None)
+    assert compressed["steps"] == 3 and len(compressed["trace"]) == 4  # each step's start, then the last image
+    assert run_method("compressed-adam-bf16", tiny_comparison(steps=16), l_ref=1e30, t_budget=None)["steps"] == 1
+
+
+def test_a_compressed_schedule_scales_the_step_and_the_memory():
+    config = TransferConfig(steps=300, learning_rate=5.0, beta_1=0.99, beta_2=0.999)
+    short = compress_schedule(config, 8)
+    assert short.steps == 38 and short.learning_rate == 40.0
+    assert short.beta_1 == pytest.approx(0.92) and short.beta_2 == pytest.approx(0.992)
+    assert compress_schedule(config, 1) is config
+    for kappa, message in ((0.5, "at least 1"), (100, "below 100"), (float("nan"), "kappa")):
+        with pytest.raises(InputError, match=message):
+            compress_schedule(config, kappa)
+
+
+def adam_end_point(config: TransferConfig, start: np.ndarray, target: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """Where Adam with ``config``'s settings ends on a quartic bowl with very different scales per coordinate."""
+    import tensorflow as tf
+    from tensorflow import keras
+
+    x = tf.Variable(start)
+    adam = keras.optimizers.Adam(config.learning_rate, config.beta_1, config.beta_2, config.epsilon)
+    for _ in range(config.steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(scales * (x - target) ** 4)
+        adam.apply_gradients([(tape.gradient(loss, x), x)])
+    return x.numpy()
+
+
+def test_a_compressed_schedule_ends_near_the_original_and_the_learning_rate_alone_does_not():
+    rng = np.random.default_rng(3)
+    start, target = rng.normal(0, 30, 64), rng.normal(0, 30, 64)
+    scales = 10.0 ** rng.uniform(-6, -2, 64)
+    config = TransferConfig(steps=300, learning_rate=0.5, beta_1=0.99, epsilon=1e-8)
+    original = adam_end_point(config, start, target, scales)
+    compressed = adam_end_point(compress_schedule(config, 4), start, target, scales)
+    rate_only_config = TransferConfig(steps=75, learning_rate=2.0, beta_1=0.99, epsilon=1e-8)
+    rate_only = adam_end_point(rate_only_config, start, target, scales)
+    travelled = np.abs(original - start).mean()
+    assert np.abs(compressed - original).mean() < 0.05 * travelled
+    assert np.abs(rate_only - original).mean() > 5 * np.abs(compressed - original).mean()
