@@ -15,18 +15,19 @@ both measures (``nst_helpers.speed.time_to_quality``; the README says why).
 
 Methods: ``adam-bf16`` (the network in bfloat16, losses in float32), ``adam-xla`` (the step compiled with
 XLA), ``compressed-adam``, ``compressed-adam-bf16`` and ``compressed-adam-auto`` (the recipe's schedule
-compressed ``COMPRESSION`` (8) times: N / 8 steps, 8 times the learning rate, 8 times 1 - beta_1 and
-1 - beta_2; ``nst_helpers.speed.schedule``), ``coarse-to-fine`` (Adam at S/4, S/2, then S), ``lbfgs`` (SciPy's
+compressed ``COMPRESSION`` (10) times: 10 times the learning rate, 10 times 1 - beta_1 and 1 - beta_2, N / 10
+steps; ``nst_helpers.speed.schedule``), ``coarse-to-fine`` (Adam at S/4, S/2, then S), ``lbfgs`` (SciPy's
 L-BFGS-B at S), ``lbfgs-bf16`` (the same with the network in bfloat16), ``lbfgs-auto`` (the precision chosen
 as the command line does), ``coarse-to-fine+lbfgs``, ``half-to-full+lbfgs-auto`` (S/2, then S) and
-``adam-then-lbfgs-auto`` (N/15 Adam steps, then L-BFGS). The Adam variants run all their steps (N, or N / 8
-when compressed), so their final loss can be compared with L_ref. Each method runs in its own process, so its
-peak memory (resident set) is its own. At ``--large-sizes`` (1024 and 2048 px by default) two methods run,
-each in its own process: the fastest Adam variant that kept the picture, for its whole schedule or
-``--large-steps`` steps if that is fewer (its time per image is then the step's time times its steps), and the
-fastest L-BFGS method, for as many evaluations as it needed at S (a whole run); their peak memory is set
-against the estimate of ``nst_helpers.speed.memory``. Last, the memory check's error for an image too large
-for this machine is shown.
+``adam-then-lbfgs-auto`` (N/15 Adam steps, then L-BFGS). The Adam variants with the recipe's schedule run all N
+steps, so their final loss can be compared with L_ref; a compressed schedule stops at L_ref like the others,
+after at most 1.5 N / 10 steps. ``--sweep-kappas`` adds the compressed schedule on a bfloat16 network with other
+factors. Each method runs in its own process, so its peak memory (resident set) is its own. At
+``--large-sizes`` (1024 and 2048 px by default) two methods run, each in its own process: the fastest Adam
+variant that kept the picture, for the steps it ran at S or ``--large-steps`` steps if that is fewer (its time per
+image is then the step's time times its steps), and the fastest L-BFGS method, for as many evaluations as it
+needed at S (a whole run); their peak memory is set against the estimate of ``nst_helpers.speed.memory``. Last,
+the memory check's error for an image too large for this machine is shown.
 
 Run from the repository root (a quiet machine: timings are compared within the run)::
 
@@ -52,6 +53,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from machine import cpu_has_bf16, cpu_model, peak_rss_gib, with_peak_memory  # noqa: E402
+from nst_helpers.errors import InputError  # noqa: E402
+from nst_helpers.optimize import TransferConfig  # noqa: E402
+from nst_helpers.speed.schedule import compress_schedule  # noqa: E402
 from nst_helpers.speed.time_to_quality import (  # noqa: E402
     METHOD_OBJECTS,
     METHODS,
@@ -149,6 +153,13 @@ def parse_args(argv=None):
         default=40,
         help="Adam steps run at the large sizes, at most: a schedule of more steps is timed from these",
     )
+    parser.add_argument(
+        "--sweep-kappas",
+        type=float,
+        nargs="*",
+        default=[],
+        help="also run compressed-adam-bf16 with each of these kappa (how far the schedule can be compressed)",
+    )
     parser.add_argument("--budget", type=float, default=1.5, help="stop a method after this many times T_ref")
     parser.add_argument("--eval-every", type=int, default=10, help="evaluate a bfloat16 run every this many steps")
     parser.add_argument("--coarse-steps", type=int, nargs=2, default=[150, 100], help="Adam steps at S/4 and S/2")
@@ -163,6 +174,13 @@ def parse_args(argv=None):
         help="folder for the JSON, the side-by-side images and the loss curves",
     )
     args = parser.parse_args(argv)
+    for kappa in args.sweep_kappas:
+        try:
+            compress_schedule(TransferConfig(), kappa)
+        except InputError as error:
+            parser.error(f"--sweep-kappas: {error}")
+        if kappa <= 1:
+            parser.error(f"--sweep-kappas: {kappa:g} compresses nothing; give factors above 1")
     if args.size < 32 or args.steps < 1:
         parser.error("--size must be at least 32 and --steps at least 1")
     return args
@@ -250,6 +268,10 @@ def main(argv=None) -> int:
             + (f"; L-BFGS stopped early after {stop['evaluations']}: {stop['message']}" if stop else ""),
             flush=True,
         )
+    for kappa in args.sweep_kappas:
+        variant = AdamVariant(f"compressed-adam-bf16-kappa{kappa:g}", precision="bfloat16", kappa=kappa)
+        r = results[variant.name] = in_child(with_peak_memory, run_method, variant, opts, l_ref, args.budget * t_ref)
+        print(f"  {variant.name}: best loss {r['best_loss']:.6g}; {r['steps']} steps; {r['seconds']:.1f} s", flush=True)
     comparison = in_child(distances, results, args.backbone)
     comparison.update(l_ref=l_ref, t_ref=t_ref)
     spread, limits = comparison["spread"], comparison["limits"]
@@ -263,7 +285,7 @@ def main(argv=None) -> int:
     print_table(rows)
     target = TARGETS[bf16]
     best = max(
-        (r for r in rows if r["method"] not in ("reference", SPREAD.name) and r["speedup"]),
+        (r for r in rows if r["method"] in METHOD_OBJECTS and r["speedup"]),  # not the sweep's extra kappas
         key=lambda r: r["speedup"],
         default=None,
     )

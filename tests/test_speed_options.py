@@ -9,12 +9,13 @@ from helpers import gradient_image
 from nst_helpers.engine import LBFGS
 from nst_helpers.errors import InputError
 from nst_helpers.images import PREPROCESSED_MAX, PREPROCESSED_MIN, vgg_preprocess
-from nst_helpers.optimize import StyleTransfer, TransferConfig
+from nst_helpers.optimize import StyleTransfer, TransferConfig, adam_method
 from nst_helpers.speed import memory
 from nst_helpers.speed.coarse_to_fine import run_coarse_to_fine, stage_sizes, upscale
 from nst_helpers.speed.schedule import compress_schedule
 from nst_helpers.speed.time_to_quality import (
     PICTURE_FACTOR,
+    AdamVariant,
     add_distances,
     picture_distances,
     run_method,
@@ -260,6 +261,10 @@ def test_full_length_methods_ignore_the_time_budget_and_the_others_stop(samples)
     compressed = run_method("compressed-adam", tiny_comparison(steps=16), l_ref=1.0, t_budget=None)
     assert compressed["steps"] == 3 and len(compressed["trace"]) == 4  # each step's start, then the last image
     assert run_method("compressed-adam-bf16", tiny_comparison(steps=16), l_ref=1e30, t_budget=None)["steps"] == 1
+    custom = run_method(AdamVariant("kappa-4", kappa=4), tiny_comparison(steps=8), l_ref=1.0, t_budget=None)
+    assert custom["name"] == "kappa-4" and custom["steps"] == 3  # ceil(12 / 4)
+    with pytest.raises(ValueError, match="unknown method"):
+        run_method("adam-sideways", tiny_comparison(steps=8), l_ref=1.0, t_budget=None)
 
 
 def test_a_compressed_schedule_scales_the_step_and_the_memory():
@@ -268,9 +273,14 @@ def test_a_compressed_schedule_scales_the_step_and_the_memory():
     assert short.steps == 38 and short.learning_rate == 40.0
     assert short.beta_1 == pytest.approx(0.92) and short.beta_2 == pytest.approx(0.992)
     assert compress_schedule(config, 1) is config
-    for kappa, message in ((0.5, "at least 1"), (100, "below 100"), (float("nan"), "kappa")):
+    assert compress_schedule(TransferConfig(beta_1=0.0), 1).beta_1 == 0.0
+    odd = compress_schedule(config, 2.5)
+    assert odd.steps == 120 and odd.learning_rate == 12.5 and odd.beta_1 == pytest.approx(0.975)
+    assert compress_schedule(config, 100).beta_1 == 0.0  # the largest kappa this beta_1 allows
+    for kappa, message in ((0.5, "at least 1"), (101, "at most 100"), (float("nan"), "kappa")):
         with pytest.raises(InputError, match=message):
             compress_schedule(config, kappa)
+    assert adam_method(short).template.get_config()["beta_2"] == pytest.approx(0.992)  # it reaches Keras' Adam
 
 
 def adam_end_point(config: TransferConfig, start: np.ndarray, target: np.ndarray, scales: np.ndarray) -> np.ndarray:

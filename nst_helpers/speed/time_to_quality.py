@@ -43,6 +43,7 @@ __all__ = [
     "COMPRESSION",
     "METHODS",
     "PICTURE_FACTOR",
+    "AdamVariant",
     "Clock",
     "Trial",
     "compare",
@@ -146,6 +147,8 @@ class AdamVariant:
     loss is the loss at S px of the image it started from, so it is recorded with the time the step started; a
     reduced-precision step's images are measured every ``eval_every`` steps (every step when compressed). The
     image the last step leaves is measured too.
+
+    Taught in chapter 11.
     """
 
     name: str
@@ -154,6 +157,9 @@ class AdamVariant:
     start_noise: float = 0.0
     seed: int = 0
     kappa: float = 1.0
+
+    def __post_init__(self) -> None:
+        compress_schedule(TransferConfig(), self.kappa)  # an unusable kappa is refused here, not after the reference
 
     @property
     def full_length(self) -> bool:
@@ -308,9 +314,14 @@ METHODS = tuple(METHOD_OBJECTS)
 
 
 def run_method(
-    name: str, opts: dict, l_ref: float | None, t_budget: float | None, extractor: FeatureExtractor | None = None
+    name: str | AdamVariant | LBFGSMethod | CoarseToFine,
+    opts: dict,
+    l_ref: float | None,
+    t_budget: float | None,
+    extractor: FeatureExtractor | None = None,
 ) -> dict:
-    """Run ``name`` (``"reference"`` or one of :data:`METHODS`); return its trace of (seconds, loss at S px).
+    """Run ``name`` (``"reference"``, one of :data:`METHODS`, or a method object such as an :class:`AdamVariant`
+    with another ``kappa``); return its trace of (seconds, loss at S px).
 
     ``opts``: size, steps, eval_every, backbone, content, style, coarse_steps, coarse_evals (see the benchmark).
     A method other than the full-length ones stops once its loss is at most ``l_ref``, or after ``t_budget``
@@ -319,8 +330,10 @@ def run_method(
 
     Taught in chapter 11.
     """
-    method = {REFERENCE.name: REFERENCE, SPREAD.name: SPREAD, **METHOD_OBJECTS}.get(name)
-    if method is None:
+    known_methods = {REFERENCE.name: REFERENCE, SPREAD.name: SPREAD, **METHOD_OBJECTS}
+    method = known_methods.get(name) if isinstance(name, str) else name
+    name = getattr(method, "name", name)
+    if method is None or not hasattr(method, "run"):
         known = ", ".join((REFERENCE.name, SPREAD.name, *METHODS))
         raise ValueError(f"unknown method {name!r}; choose one of {known}")
     trial = Trial(opts, l_ref, t_budget, method.full_length, extractor)
