@@ -13,6 +13,7 @@ that the new code still produces them.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import sys
@@ -99,8 +100,16 @@ def resync(source: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    keep = "--keep-outputs" in argv
-    sources = [Path(a).resolve() for a in argv if a != "--keep-outputs"] or chapter_sources()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("sources", nargs="*", type=Path, help="MyST chapters (default: every chapter and page)")
+    parser.add_argument("--keep-outputs", action="store_true", help="resync from the source without executing")
+    args = parser.parse_args(argv)
+    sources = [p.resolve() for p in args.sources] or chapter_sources()
+    known = set(chapter_sources())
+    for source in sources:
+        if source not in known:
+            parser.error(f"{source} is not a notebook's source; give files like book/en/06_optimization.md")
+    keep = args.keep_outputs
     for source in sources:
         print(f"{'resyncing' if keep else 'refreshing'} {notebook_path(source).relative_to(REPO)}", flush=True)
         (resync if keep else refresh)(source)
