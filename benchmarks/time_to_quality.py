@@ -316,7 +316,7 @@ def main(argv=None) -> int:
     chosen = []
     if kept:
         fastest = max(kept, key=lambda r: r["speedup"])["method"]
-        schedule = results[fastest]["steps"]
+        schedule = results[fastest].get("steps_needed", results[fastest]["steps"])
         chosen.append((fastest, min(args.large_steps, schedule), schedule))
     if lbfgs:
         fastest = max(lbfgs, key=lambda r: r["ratio"])["method"]

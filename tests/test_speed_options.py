@@ -260,7 +260,12 @@ def test_full_length_methods_ignore_the_time_budget_and_the_others_stop(samples)
     # a compressed schedule stops at L_ref, else after 1.5 N / kappa steps: ceil(24 / 10)
     compressed = run_method("compressed-adam", tiny_comparison(steps=16), l_ref=1.0, t_budget=None)
     assert compressed["steps"] == 3 and len(compressed["trace"]) == 4  # each step's start, then the last image
-    assert run_method("compressed-adam-bf16", tiny_comparison(steps=16), l_ref=1e30, t_budget=None)["steps"] == 1
+    at_once = run_method("compressed-adam-bf16", tiny_comparison(steps=16), l_ref=1e30, t_budget=None)
+    assert at_once["steps"] == 1 and at_once["steps_needed"] == 1  # measured after its first step
+    start = run_method("compressed-adam", tiny_comparison(steps=16), l_ref=1e30, t_budget=None)
+    assert start["steps"] == 1 and start["steps_needed"] == 0  # the start image's own loss already reached it
+    with pytest.raises(InputError, match="at least 1"):
+        AdamVariant("slower", kappa=0.5)
     custom = run_method(AdamVariant("kappa-4", kappa=4), tiny_comparison(steps=8), l_ref=1.0, t_budget=None)
     assert custom["name"] == "kappa-4" and custom["steps"] == 3  # ceil(12 / 4)
     with pytest.raises(ValueError, match="unknown method"):

@@ -186,8 +186,11 @@ class AdamVariant:
         def on_evaluation(evaluation: Evaluation) -> bool:
             trial.evaluations += 1
             stop = trial.record(started[0], evaluation.losses["total"], evaluation.image) if exact else False
+            steps_done = evaluation.step  # the image just recorded is the one this step started from
             if not stop and (evaluation.step == config.steps - 1 or (not exact and (evaluation.step + 1) % every == 0)):
-                stop = trial.measure(transfer.image.numpy())
+                stop, steps_done = trial.measure(transfer.image.numpy()), evaluation.step + 1
+            if stop:  # the steps that led to the image where it stopped (a float32 run evaluates one step more)
+                trial.notes["steps_needed"] = steps_done
             started[0] = trial.clock.now()
             return stop
 
