@@ -54,8 +54,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from machine import cpu_has_bf16, cpu_model, peak_rss_gib, with_peak_memory  # noqa: E402
 from nst_helpers.errors import InputError  # noqa: E402
-from nst_helpers.optimize import TransferConfig  # noqa: E402
-from nst_helpers.speed.schedule import compress_schedule  # noqa: E402
 from nst_helpers.speed.time_to_quality import (  # noqa: E402
     METHOD_OBJECTS,
     METHODS,
@@ -174,13 +172,14 @@ def parse_args(argv=None):
         help="folder for the JSON, the side-by-side images and the loss curves",
     )
     args = parser.parse_args(argv)
+    args.sweep = []  # the variants of --sweep-kappas, built (and so checked) before any long run
     for kappa in args.sweep_kappas:
-        try:
-            compress_schedule(TransferConfig(), kappa)
-        except InputError as error:
-            parser.error(f"--sweep-kappas: {error}")
         if kappa <= 1:
             parser.error(f"--sweep-kappas: {kappa:g} compresses nothing; give factors above 1")
+        try:
+            args.sweep.append(AdamVariant(f"compressed-adam-bf16-kappa{kappa:g}", precision="bfloat16", kappa=kappa))
+        except InputError as error:
+            parser.error(f"--sweep-kappas: {error}")
     if args.size < 32 or args.steps < 1:
         parser.error("--size must be at least 32 and --steps at least 1")
     return args
@@ -268,8 +267,7 @@ def main(argv=None) -> int:
             + (f"; L-BFGS stopped early after {stop['evaluations']}: {stop['message']}" if stop else ""),
             flush=True,
         )
-    for kappa in args.sweep_kappas:
-        variant = AdamVariant(f"compressed-adam-bf16-kappa{kappa:g}", precision="bfloat16", kappa=kappa)
+    for variant in args.sweep:
         r = results[variant.name] = in_child(with_peak_memory, run_method, variant, opts, l_ref, args.budget * t_ref)
         print(f"  {variant.name}: best loss {r['best_loss']:.6g}; {r['steps']} steps; {r['seconds']:.1f} s", flush=True)
     comparison = in_child(distances, results, args.backbone)
